@@ -1,0 +1,96 @@
+//! Where users live.
+//!
+//! The service talks to a [`UserStore`] trait rather than to a map, for the reason a real
+//! service does: the handler's job (validate, look up, choose a status) is the same whether
+//! users sit in memory, in PostgreSQL or behind another service, and tests can swap in a
+//! store that fails or counts calls.
+
+use std::{collections::BTreeMap, sync::RwLock};
+
+use workbook_proto::user::User;
+
+/// Read access to users by id.
+///
+/// `Send + Sync + 'static` because tonic runs every call as its own task, possibly on
+/// another thread, and all of them share one store.
+pub trait UserStore: Send + Sync + 'static {
+    /// The user with this id, or `None` when there is none.
+    fn get(&self, id: i32) -> Option<User>;
+}
+
+/// Users in memory, ordered by id.
+///
+/// A `BTreeMap` because later chapters list users "in ascending id order" and a sorted map
+/// gives that for free. An `RwLock` because reads (every `GetUser`) vastly outnumber writes,
+/// and readers must not wait for each other. The lock is never held across an `.await`, so a
+/// std lock is right here: it is cheaper than tokio's and cannot be held while a task sleeps.
+#[derive(Debug, Default)]
+pub struct InMemoryUserStore {
+    users: RwLock<BTreeMap<i32, User>>,
+}
+
+/// The deterministic user `id` that `--seed-users` and the tests preload:
+/// `User { id: 7, name: "User 7", email: "user7@example.com" }`.
+pub fn seed_user(id: i32) -> User {
+    User {
+        id,
+        name: format!("User {id}"),
+        email: format!("user{id}@example.com"),
+    }
+}
+
+impl InMemoryUserStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A store holding users `1..=count`, as made by [`seed_user`].
+    pub fn with_seed_users(count: i32) -> Self {
+        let store = Self::new();
+        for id in 1..=count {
+            store.insert(seed_user(id));
+        }
+        store
+    }
+
+    /// Stores `user` under its id, replacing any user with the same id.
+    pub fn insert(&self, user: User) {
+        self.write().insert(user.id, user);
+    }
+
+    /// How many users are stored.
+    pub fn len(&self) -> usize {
+        self.read().len()
+    }
+
+    /// Whether the store holds no user.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    // A panic while the lock was held leaves the map as it was before the failed
+    // `insert` (a `BTreeMap::insert` either happens or not), so a poisoned lock is safe
+    // to keep using: one failed call must not take the whole service down.
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<i32, User>> {
+        self.users
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<i32, User>> {
+        self.users
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+// ANCHOR: store_get
+impl UserStore for InMemoryUserStore {
+    fn get(&self, id: i32) -> Option<User> {
+        // Clone under the read lock and release it: the caller gets its own copy and no
+        // lock outlives this line.
+        self.read().get(&id).cloned()
+    }
+}
+// ANCHOR_END: store_get
