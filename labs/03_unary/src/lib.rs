@@ -8,7 +8,7 @@ pub mod client;
 pub mod service;
 pub mod store;
 
-pub use client::get_user;
+pub use client::{DEFAULT_DEADLINE, get_user};
 pub use service::{UserServiceImpl, lookup_user};
 pub use store::{InMemoryUserStore, UserStore, seed_user};
 pub use workbook_proto::user::{GetUserRequest, User};

@@ -3,9 +3,15 @@
 //! The same file tests your code (`cargo test -p lab03-unary`) and the reference solution
 //! (`cargo test -p solution03-unary`), so what passes here is exactly what the solution does.
 
-use std::sync::{Arc, Mutex};
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
-use lab03::{InMemoryUserStore, UserServiceImpl, UserStore, get_user, lookup_user, seed_user};
+use lab03::{
+    DEFAULT_DEADLINE, InMemoryUserStore, UserServiceImpl, UserStore, get_user, lookup_user,
+    seed_user,
+};
 use test_support::{TestServer, describe_result, expect_code, serve_in_memory};
 use tonic::{Code, Request, Status, service::Routes, service::interceptor::InterceptedService};
 use workbook_proto::user::{
@@ -153,19 +159,24 @@ mod step_4_client {
     #[tokio::test]
     async fn fetches_a_user_over_a_channel() {
         let server = TestServer::start(user_service(5)).await;
-        let user = get_user(server.channel(), 5).await.expect("user 5 exists");
+        let user = get_user(server.channel(), 5, DEFAULT_DEADLINE)
+            .await
+            .expect("user 5 exists");
         assert_eq!(user, seed_user(5));
     }
 
     #[tokio::test]
     async fn passes_the_server_status_through_unchanged() {
         let server = TestServer::start(user_service(5)).await;
-        let status = expect_code(get_user(server.channel(), 6).await, Code::NotFound);
+        let status = expect_code(
+            get_user(server.channel(), 6, DEFAULT_DEADLINE).await,
+            Code::NotFound,
+        );
         assert_eq!(status.message(), "no user with id 6");
     }
 
     #[tokio::test]
-    async fn sends_a_deadline_of_at_most_five_seconds() {
+    async fn sends_the_callers_deadline_as_grpc_timeout() {
         // The server records the `grpc-timeout` header of every call it receives.
         let seen = Arc::new(Mutex::new(Vec::<Option<String>>::new()));
         let recorder = {
@@ -186,7 +197,9 @@ mod step_4_client {
         );
         let server = TestServer::start(Routes::new(service)).await;
 
-        get_user(server.channel(), 1).await.expect("user 1 exists");
+        get_user(server.channel(), 1, Duration::from_millis(1_500))
+            .await
+            .expect("user 1 exists");
 
         let seen = seen.lock().expect("not poisoned").clone();
         assert_eq!(seen.len(), 1, "exactly one call should reach the server");
@@ -194,9 +207,12 @@ mod step_4_client {
             "the call carried no grpc-timeout header: set a deadline on the request \
              (tonic has no default deadline)",
         );
+        // The header carries what is left of the deadline when the request is sent: a
+        // little under the 1.5 s the caller gave, never more.
+        let millis = deadline_millis(header);
         assert!(
-            deadline_millis(header) <= 5_000 && deadline_millis(header) > 0,
-            "grpc-timeout {header:?} should be a deadline of at most 5 s"
+            (1_000..=1_500).contains(&millis),
+            "grpc-timeout {header:?} ({millis} ms) should be the caller's deadline of 1.5 s"
         );
     }
 

@@ -1,0 +1,78 @@
+//! `user-client`: the seed's client as a command-line tool.
+//!
+//! `user-client --addr http://127.0.0.1:50051 get 1`
+
+use std::{process::ExitCode, time::Duration};
+
+use clap::{Parser, Subcommand};
+use tonic::transport::Endpoint;
+
+/// Calls a UserService server.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// The server's URL.
+    #[arg(long, default_value = "http://127.0.0.1:50051")]
+    addr: String,
+
+    /// Give up on a call after this many seconds (sent to the server as `grpc-timeout`).
+    #[arg(long, default_value_t = 5.0)]
+    timeout: f64,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Fetch one user by id (unary GetUser).
+    Get {
+        /// The user's id (a positive integer).
+        #[arg(allow_negative_numbers = true)]
+        id: i32,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let timeout = match Duration::try_from_secs_f64(args.timeout) {
+        Ok(timeout) if !timeout.is_zero() => timeout,
+        _ => {
+            eprintln!("user-client: --timeout must be a positive number of seconds");
+            return ExitCode::from(2);
+        }
+    };
+    let endpoint = match Endpoint::from_shared(args.addr.clone()) {
+        Ok(endpoint) => endpoint.connect_timeout(timeout),
+        Err(error) => {
+            eprintln!(
+                "user-client: --addr {:?} is not a URL ({error}); use e.g. http://127.0.0.1:50051",
+                args.addr
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let channel = match endpoint.connect().await {
+        Ok(channel) => channel,
+        Err(error) => {
+            eprintln!("user-client: cannot connect to {}: {error}", args.addr);
+            return ExitCode::FAILURE;
+        }
+    };
+
+    match args.command {
+        Command::Get { id } => match lab03::get_user(channel, id, timeout).await {
+            Ok(user) => {
+                println!("User: {}", user.name);
+                println!("  id:    {}", user.id);
+                println!("  email: {}", user.email);
+                ExitCode::SUCCESS
+            }
+            Err(status) => {
+                eprintln!("user-client: {:?}: {}", status.code(), status.message());
+                ExitCode::FAILURE
+            }
+        },
+    }
+}

@@ -1,0 +1,110 @@
+//! `user-service`: the reference gRPC server.
+//!
+//! `user-service --addr 127.0.0.1:50051 --seed-users 10`
+
+use std::{net::SocketAddr, time::Duration};
+
+use clap::Parser;
+use tokio::net::TcpListener;
+use user_service::{ServerConfig, serve};
+
+/// Serves the workbook's UserService (plus grpc.health.v1 and server reflection).
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Address to listen on; port 0 picks a free port (the log line says which).
+    #[arg(long, default_value = "127.0.0.1:50051")]
+    addr: SocketAddr,
+
+    /// Preload users 1..=N named "User <id>" with email "user<id>@example.com".
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(i32).range(0..))]
+    seed_users: i32,
+
+    /// On Ctrl-C or SIGTERM, give calls in flight this many seconds to finish, then exit.
+    #[arg(long, default_value_t = 10)]
+    shutdown_grace_secs: u64,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+
+    let listener = match TcpListener::bind(args.addr).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!(
+                "user-service: cannot listen on {}: {error} (is another server using that port? try --addr 127.0.0.1:0)",
+                args.addr
+            );
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    // The one start-up line: scripts and tests read the bound address from it.
+    match listener.local_addr() {
+        Ok(addr) => println!("user-service listening on {addr}"),
+        Err(error) => println!("user-service listening (address unknown: {error})"),
+    }
+
+    let config = ServerConfig {
+        seed_users: args.seed_users,
+    };
+    // Graceful shutdown stops accepting calls, sends HTTP/2 GOAWAY and waits for calls in
+    // flight, and for each client to acknowledge. A stuck call or an unresponsive client
+    // would make it wait forever, so the wait is bounded, as orchestrators bound it too.
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = serve(listener, config, async {
+        let _ = stopped.await;
+    });
+    tokio::pin!(server);
+    let result = tokio::select! {
+        result = &mut server => result,
+        () = shutdown_signal() => {
+            let _ = stop.send(());
+            let grace = Duration::from_secs(args.shutdown_grace_secs);
+            match tokio::time::timeout(grace, &mut server).await {
+                Ok(result) => result,
+                Err(_) => {
+                    eprintln!("user-service: calls still in flight after {grace:?}; stopping anyway");
+                    Ok(())
+                }
+            }
+        }
+    };
+    match result {
+        Ok(()) => {
+            println!("user-service stopped");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("user-service: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM (what `kill` and container runtimes send).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        // If no handler can be installed, never complete: SIGTERM still works.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    println!("user-service shutting down: finishing calls in flight");
+}

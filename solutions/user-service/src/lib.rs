@@ -1,0 +1,12 @@
+//! The reference `UserService`, assembled from the labs' solutions.
+//!
+//! - [`service`]: the `UserService` implementation: each method delegates to the solution of
+//!   the chapter that teaches it;
+//! - [`server`]: everything around it that a deployable server needs: health checking,
+//!   reflection, a bound address, graceful shutdown.
+
+pub mod server;
+pub mod service;
+
+pub use server::{ServerConfig, serve};
+pub use service::ReferenceUserService;

@@ -1,0 +1,63 @@
+//! Serving the reference `UserService` the way a deployed gRPC server should be served.
+
+use std::{future::Future, sync::Arc};
+
+use lab03::InMemoryUserStore;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::Server;
+use workbook_proto::user::user_service_server::UserServiceServer;
+
+use crate::service::ReferenceUserService;
+
+/// What the server serves: today, how many seed users to preload.
+#[derive(Debug, Clone, Default)]
+pub struct ServerConfig {
+    /// Preload users `1..=seed_users` (see `lab03::seed_user`).
+    pub seed_users: i32,
+}
+
+/// An error that stops the server: it could not start, or its transport failed.
+pub type ServeError = Box<dyn std::error::Error + Send + Sync>;
+
+// ANCHOR: serve
+/// Serves `UserService`, health checking and reflection on `listener` until `shutdown`
+/// completes, then lets calls in flight finish.
+///
+/// The caller binds the listener, so it can log the real address when it asked for port 0.
+pub async fn serve(
+    listener: TcpListener,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let store = Arc::new(InMemoryUserStore::with_seed_users(config.seed_users));
+    let user_service = UserServiceServer::new(ReferenceUserService::new(store));
+
+    // grpc.health.v1.Health: "" (the whole server) starts SERVING; we add the named service
+    // so load balancers and `grpc_health_probe -service=user.UserService` get an answer too.
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    health_reporter
+        .set_serving::<UserServiceServer<ReferenceUserService>>()
+        .await;
+
+    // Server reflection lets grpcurl and similar tools discover the services and message
+    // types without a copy of the .proto files. Both protocol versions are served: newer
+    // tools ask v1, older ones (and grpcio's reflection client) v1alpha.
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(workbook_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection_v1 = reflection().build_v1()?;
+    let reflection_v1alpha = reflection().build_v1alpha()?;
+
+    Server::builder()
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(user_service)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await?;
+    Ok(())
+}
+// ANCHOR_END: serve

@@ -1,0 +1,64 @@
+//! The reference `UserService`: one method per chapter, each delegating to that chapter's
+//! solution, so the server a learner runs is exactly the code the labs test.
+
+use std::sync::Arc;
+
+use lab03::{InMemoryUserStore, lookup_user, service::UserStream};
+use tonic::{Request, Response, Status, Streaming};
+use workbook_proto::user::{
+    ChatMessage, CreateUserRequest, CreateUsersResponse, GetUserRequest, ListUsersRequest, User,
+    user_service_server::UserService,
+};
+
+/// The reference server's `UserService` over an in-memory store.
+#[derive(Debug, Clone)]
+pub struct ReferenceUserService {
+    store: Arc<InMemoryUserStore>,
+}
+
+impl ReferenceUserService {
+    /// A service answering from `store`.
+    pub fn new(store: Arc<InMemoryUserStore>) -> Self {
+        Self { store }
+    }
+}
+
+#[tonic::async_trait]
+impl UserService for ReferenceUserService {
+    // Chapter 3: unary.
+    async fn get_user(&self, request: Request<GetUserRequest>) -> Result<Response<User>, Status> {
+        let user = lookup_user(self.store.as_ref(), request.into_inner().id)?;
+        Ok(Response::new(user))
+    }
+
+    type ListUsersStream = UserStream;
+
+    async fn list_users(
+        &self,
+        _request: Request<ListUsersRequest>,
+    ) -> Result<Response<Self::ListUsersStream>, Status> {
+        Err(Status::unimplemented(
+            "ListUsers arrives with chapter 4 (server streaming)",
+        ))
+    }
+
+    async fn create_users(
+        &self,
+        _request: Request<Streaming<CreateUserRequest>>,
+    ) -> Result<Response<CreateUsersResponse>, Status> {
+        Err(Status::unimplemented(
+            "CreateUsers arrives with chapter 5 (client streaming)",
+        ))
+    }
+
+    type ChatStream = lab03::service::ChatStream;
+
+    async fn chat(
+        &self,
+        _request: Request<Streaming<ChatMessage>>,
+    ) -> Result<Response<Self::ChatStream>, Status> {
+        Err(Status::unimplemented(
+            "Chat arrives with chapter 6 (bidirectional streaming)",
+        ))
+    }
+}
