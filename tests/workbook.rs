@@ -1,1 +1,433 @@
+//! Checks of the workbook itself, run by the plain `cargo test` at the root.
+//!
+//! They keep the promises the README makes: every lab has a README, a solution that runs the
+//! lab's own tests, TODOs for the learner and a chapter that sends the learner to it; every
+//! code block in the book comes from a file that is compiled and tested; no include or
+//! internal link points nowhere.
 
+use std::{collections::BTreeSet, fs, path::Path};
+
+use workbook_checks::{
+    chapters, code_blocks, includes, labs, link_targets, manifest_values, repo_root,
+};
+
+/// Collects every problem before failing, so one run lists them all.
+#[derive(Default)]
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn add(&mut self, problem: String) {
+        self.0.push(problem);
+    }
+
+    #[track_caller]
+    fn assert_none(self, what: &str) {
+        assert!(
+            self.0.is_empty(),
+            "{what}: {} problem(s)\n  - {}",
+            self.0.len(),
+            self.0.join("\n  - ")
+        );
+    }
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()))
+}
+
+fn relative(path: &Path) -> String {
+    path.strip_prefix(repo_root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn there_are_labs_to_check() {
+    let numbers: Vec<u32> = labs().iter().map(|lab| lab.number).collect();
+    assert!(
+        numbers.contains(&2) && numbers.contains(&3),
+        "labs 2 and 3 should exist, found {numbers:?}"
+    );
+}
+
+#[test]
+fn every_lab_has_a_readme_that_links_its_chapter() {
+    let mut problems = Problems::default();
+    for lab in labs() {
+        let readme = lab.dir.join("README.md");
+        let Ok(text) = fs::read_to_string(&readme) else {
+            problems.add(format!("{} is missing", relative(&readme)));
+            continue;
+        };
+        let chapter_link = format!("../../book/src/ch{:02}-", lab.number);
+        let linked = link_targets(&text)
+            .into_iter()
+            .find(|target| target.starts_with(&chapter_link));
+        match linked {
+            None => problems.add(format!(
+                "{} does not link its chapter ({chapter_link}...)",
+                relative(&readme)
+            )),
+            Some(target) if !lab.dir.join(&target).is_file() => problems.add(format!(
+                "{} links {target}, which does not exist",
+                relative(&readme)
+            )),
+            Some(_) => {}
+        }
+        let package = lab.package().unwrap_or_default();
+        if !text.contains(&format!("cargo test -p {package}")) {
+            problems.add(format!(
+                "{} does not show the command `cargo test -p {package}`",
+                relative(&readme)
+            ));
+        }
+    }
+    problems.assert_none("lab READMEs");
+}
+
+#[test]
+fn every_lab_has_a_solution_that_runs_the_labs_own_tests() {
+    let mut problems = Problems::default();
+    for lab in labs() {
+        let lab_manifest = read(&lab.dir.join("Cargo.toml"));
+        let solution_path = lab.solution_dir.join("Cargo.toml");
+        let Ok(solution_manifest) = fs::read_to_string(&solution_path) else {
+            problems.add(format!(
+                "lab {} has no {}",
+                lab.dir_name,
+                relative(&solution_path)
+            ));
+            continue;
+        };
+
+        let lab_lib = manifest_values(&lab_manifest, "[lib]", "name");
+        let solution_lib = manifest_values(&solution_manifest, "[lib]", "name");
+        if lab_lib.is_empty() || lab_lib != solution_lib {
+            problems.add(format!(
+                "lab {}: the lab's [lib] name {lab_lib:?} and the solution's {solution_lib:?} must be set and equal, so one test file can test both",
+                lab.dir_name
+            ));
+        }
+        if manifest_values(&solution_manifest, "[package]", "autotests") != ["false"] {
+            problems.add(format!(
+                "{}: set `autotests = false`; its tests are the lab's",
+                relative(&solution_path)
+            ));
+        }
+
+        let test_files = lab.test_files();
+        if test_files.is_empty() {
+            problems.add(format!("lab {} has no tests/*.rs", lab.dir_name));
+        }
+        let expected: BTreeSet<(String, String)> = test_files
+            .iter()
+            .map(|file| {
+                let stem = file
+                    .file_stem()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
+                let name = file
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
+                (stem, format!("../../labs/{}/tests/{name}", lab.dir_name))
+            })
+            .collect();
+        let names = manifest_values(&solution_manifest, "[[test]]", "name");
+        let paths = manifest_values(&solution_manifest, "[[test]]", "path");
+        let declared: BTreeSet<(String, String)> = names.into_iter().zip(paths).collect();
+        if declared != expected {
+            problems.add(format!(
+                "{}: its [[test]] targets {declared:?} should be exactly the lab's test files {expected:?}",
+                relative(&solution_path)
+            ));
+        }
+    }
+    problems.assert_none("solutions");
+}
+
+#[test]
+fn starters_have_todos_and_solutions_have_none() {
+    let mut problems = Problems::default();
+    for lab in labs() {
+        let marker = format!("TODO(lab {}", lab.number);
+        let starter = rust_sources(&lab.dir.join("src"));
+        if !starter.iter().any(|(_, text)| text.contains(&marker)) {
+            problems.add(format!(
+                "lab {}: no `// {marker}, step N)` marker in src/",
+                lab.dir_name
+            ));
+        }
+        if !starter.iter().any(|(_, text)| text.contains("todo!(")) {
+            problems.add(format!(
+                "lab {}: no todo!() left for the learner",
+                lab.dir_name
+            ));
+        }
+        for (path, text) in rust_sources(&lab.solution_dir.join("src")) {
+            if text.contains("todo!(") || text.contains("TODO(lab") {
+                problems.add(format!("{} still has a TODO", relative(&path)));
+            }
+        }
+    }
+    problems.assert_none("starters and solutions");
+}
+
+fn rust_sources(dir: &Path) -> Vec<(std::path::PathBuf, String)> {
+    let mut sources = Vec::new();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return sources;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            sources.extend(rust_sources(&path));
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            let text = read(&path);
+            sources.push((path, text));
+        }
+    }
+    sources
+}
+
+#[test]
+fn every_chapter_with_a_lab_sends_the_learner_to_it() {
+    let mut problems = Problems::default();
+    let chapters = chapters();
+    for lab in labs() {
+        let Some(chapter) = chapters.iter().find(|c| c.number == Some(lab.number)) else {
+            problems.add(format!(
+                "lab {} has no chapter {} in SUMMARY.md",
+                lab.dir_name, lab.number
+            ));
+            continue;
+        };
+        let text = read(&repo_root().join("book/src").join(&chapter.file));
+        let package = lab.package().unwrap_or_default();
+        for needle in [
+            format!("labs/{}", lab.dir_name),
+            format!("cargo test -p {package}"),
+        ] {
+            if !text.contains(&needle) {
+                problems.add(format!("{} never mentions `{needle}`", chapter.file));
+            }
+        }
+    }
+    problems.assert_none("chapters and labs");
+}
+
+#[test]
+fn every_code_block_in_the_book_is_included_from_a_tested_file() {
+    let mut problems = Problems::default();
+    for (file, text) in book_pages() {
+        for block in code_blocks(&text) {
+            let only_includes = !block.body.is_empty()
+                && block
+                    .body
+                    .iter()
+                    .filter(|line| !line.trim().is_empty())
+                    .all(|line| {
+                        let line = line.trim();
+                        line.starts_with("{{#include ") && line.ends_with("}}")
+                            || line.starts_with("{{#rustdoc_include ") && line.ends_with("}}")
+                    });
+            if !only_includes {
+                problems.add(format!(
+                    "{file}:{}: a ```{} block with text written in the page; include it from a compiled, tested file instead",
+                    block.line, block.info
+                ));
+            }
+        }
+    }
+    problems.assert_none("code blocks");
+}
+
+#[test]
+fn every_include_in_the_book_resolves_to_a_file_and_anchor() {
+    let mut problems = Problems::default();
+    let src = repo_root().join("book/src");
+    for (file, text) in book_pages() {
+        let page_dir = src
+            .join(&file)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or(src.clone());
+        for include in includes(&text) {
+            let target = page_dir.join(&include.path);
+            let Ok(content) = fs::read_to_string(&target) else {
+                problems.add(format!(
+                    "{file}: includes {}, which does not exist",
+                    include.path
+                ));
+                continue;
+            };
+            let Some(anchor) = include
+                .anchor
+                .filter(|a| !a.chars().all(|c| c.is_ascii_digit()))
+            else {
+                continue;
+            };
+            let starts = content.contains(&format!("ANCHOR: {anchor}\n"))
+                || content
+                    .lines()
+                    .any(|l| l.trim_end().ends_with(&format!("ANCHOR: {anchor}")));
+            let ends = content
+                .lines()
+                .any(|l| l.trim_end().ends_with(&format!("ANCHOR_END: {anchor}")));
+            if !starts || !ends {
+                problems.add(format!(
+                    "{file}: includes {}:{anchor}, but that file has no ANCHOR/ANCHOR_END pair named {anchor}",
+                    include.path
+                ));
+            }
+        }
+    }
+    problems.assert_none("includes");
+}
+
+#[test]
+fn every_internal_link_and_image_in_the_book_resolves() {
+    let mut problems = Problems::default();
+    let src = repo_root().join("book/src");
+    for (file, text) in book_pages() {
+        let page_dir = src
+            .join(&file)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or(src.clone());
+        for target in link_targets(&text) {
+            if target.contains("://")
+                || target.starts_with("mailto:")
+                || target.starts_with('#')
+                || target.is_empty()
+            {
+                continue;
+            }
+            let path = target.split('#').next().unwrap_or_default();
+            let resolved = page_dir.join(path);
+            if !resolved.exists() {
+                problems.add(format!("{file}: links {target}, which does not exist"));
+            } else if !resolved.starts_with(&src)
+                || !resolved
+                    .canonicalize()
+                    .is_ok_and(|p| p.starts_with(src.canonicalize().unwrap_or_default()))
+            {
+                problems.add(format!(
+                    "{file}: links {target}, outside the book; the rendered book cannot serve it (write the repository path as inline code)"
+                ));
+            }
+        }
+    }
+    problems.assert_none("links");
+}
+
+#[test]
+fn chapters_end_with_interview_questions_answers_and_red_flags() {
+    let mut problems = Problems::default();
+    for chapter in chapters()
+        .into_iter()
+        .filter(|c| c.number.is_some_and(|n| n >= 1))
+    {
+        let text = read(&repo_root().join("book/src").join(&chapter.file));
+        let Some((_, section)) = text.split_once("## What interviewers look for") else {
+            problems.add(format!(
+                "{} has no `## What interviewers look for` section",
+                chapter.file
+            ));
+            continue;
+        };
+        let questions = section
+            .lines()
+            .filter(|line| {
+                let line = line.trim();
+                line.starts_with("**") && line.trim_end_matches("**").ends_with('?')
+                    || line.starts_with('#') && line.ends_with('?')
+            })
+            .count();
+        let red_flags = section.matches("Red flag").count();
+        if questions < 10 {
+            problems.add(format!(
+                "{}: {questions} interview questions; at least 10 wanted",
+                chapter.file
+            ));
+        }
+        if red_flags < questions {
+            problems.add(format!(
+                "{}: {questions} questions but {red_flags} red-flag notes; every question gets one",
+                chapter.file
+            ));
+        }
+    }
+    problems.assert_none("interview sections");
+}
+
+/// Every Markdown page of the book, as (path relative to `book/src`, text).
+fn book_pages() -> Vec<(String, String)> {
+    let src = repo_root().join("book/src");
+    let mut pages = Vec::new();
+    let mut dirs = vec![src.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in fs::read_dir(&dir)
+            .expect("book/src is readable")
+            .filter_map(Result::ok)
+        {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "md") {
+                let name = path
+                    .strip_prefix(&src)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string();
+                pages.push((name, read(&path)));
+            }
+        }
+    }
+    pages.sort();
+    pages
+}
+
+mod parsers {
+    //! The Markdown readers above, checked on small inputs so that a check which finds
+    //! nothing is known to be able to find something.
+
+    use workbook_checks::{code_blocks, includes, link_targets, manifest_values};
+
+    #[test]
+    fn code_blocks_are_found_with_their_info_and_body() {
+        let text = "intro\n```rust\n{{#include a.rs:x}}\n```\n\n~~~~proto\nsyntax\n~~~~\n";
+        let blocks = code_blocks(text);
+        assert_eq!(blocks.len(), 2);
+        assert_eq!(blocks[0].info, "rust");
+        assert_eq!(blocks[0].body, ["{{#include a.rs:x}}"]);
+        assert_eq!(blocks[1].line, 6);
+        assert_eq!(blocks[1].body, ["syntax"]);
+    }
+
+    #[test]
+    fn includes_are_found_with_and_without_anchor() {
+        let found = includes("{{#include ../a.rs:step_1}} and {{#include b.proto}}");
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].path, "../a.rs");
+        assert_eq!(found[0].anchor.as_deref(), Some("step_1"));
+        assert_eq!(found[1].anchor, None);
+    }
+
+    #[test]
+    fn links_in_code_spans_and_blocks_are_not_links() {
+        let text = "[a](one.md) `[b](two.md)` ![c](img/three.svg)\n```\n[d](four.md)\n```\n";
+        assert_eq!(link_targets(text), ["one.md", "img/three.svg"]);
+    }
+
+    #[test]
+    fn manifest_values_read_one_section() {
+        let manifest = "[package]\nname = \"x\"\n[[test]]\nname = \"a\"\npath = \"p\"\n[[test]]\nname = \"b\"\n";
+        assert_eq!(manifest_values(manifest, "[package]", "name"), ["x"]);
+        assert_eq!(manifest_values(manifest, "[[test]]", "name"), ["a", "b"]);
+    }
+}
