@@ -5,7 +5,10 @@
 //! users sit in memory, in PostgreSQL or behind another service, and tests can swap in a
 //! store that fails or counts calls.
 
-use std::{collections::BTreeMap, sync::RwLock};
+use std::{
+    collections::BTreeMap,
+    sync::{RwLock, RwLockReadGuard, RwLockWriteGuard},
+};
 
 use workbook_proto::user::User;
 
@@ -69,16 +72,21 @@ impl InMemoryUserStore {
         self.len() == 0
     }
 
-    // A panic while the lock was held leaves the map as it was before the failed
-    // `insert` (a `BTreeMap::insert` either happens or not), so a poisoned lock is safe
-    // to keep using: one failed call must not take the whole service down.
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<i32, User>> {
+    /// The users, by id, behind a read lock. Readers share the lock; hold it briefly and
+    /// never across an `.await`.
+    pub fn read(&self) -> RwLockReadGuard<'_, BTreeMap<i32, User>> {
+        // A panic while the lock was held leaves the map as `BTreeMap`'s own operations left
+        // it (each either happens or not), so a poisoned lock is safe to keep using: one
+        // failed call must not take the whole service down.
         self.users
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<i32, User>> {
+    /// The users, by id, behind the write lock. While you hold it nobody else reads or
+    /// writes, so several changes made under one guard appear to everyone else at once or
+    /// not at all (chapter 5 builds atomic batches on this). Never hold it across an `.await`.
+    pub fn write(&self) -> RwLockWriteGuard<'_, BTreeMap<i32, User>> {
         self.users
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
