@@ -2,9 +2,11 @@
 //!
 //! - [`service`]: the `UserService` implementation: each method delegates to the solution of
 //!   the chapter that teaches it;
+//! - [`limits`]: the status codes the gRPC specification asks for where tonic differs;
 //! - [`server`]: everything around it that a deployable server needs: health checking,
 //!   reflection, a bound address, graceful shutdown.
 
+pub mod limits;
 pub mod server;
 pub mod service;
 

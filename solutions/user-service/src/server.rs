@@ -6,9 +6,10 @@ use lab03::InMemoryUserStore;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
+use tower::util::MapResponseLayer;
 use workbook_proto::user::user_service_server::UserServiceServer;
 
-use crate::service::ReferenceUserService;
+use crate::{limits, service::ReferenceUserService};
 
 /// What the server serves: today, how many seed users to preload.
 #[derive(Debug, Clone, Default)]
@@ -52,6 +53,8 @@ pub async fn serve(
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
     Server::builder()
+        // Over-limit requests get the specification's RESOURCE_EXHAUSTED (see `limits`).
+        .layer(MapResponseLayer::new(limits::spec_status_in_headers))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

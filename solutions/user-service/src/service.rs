@@ -31,15 +31,18 @@ impl UserService for ReferenceUserService {
         Ok(Response::new(user))
     }
 
+    // Chapter 4: server streaming.
     type ListUsersStream = UserStream;
 
     async fn list_users(
         &self,
-        _request: Request<ListUsersRequest>,
+        request: Request<ListUsersRequest>,
     ) -> Result<Response<Self::ListUsersStream>, Status> {
-        Err(Status::unimplemented(
-            "ListUsers arrives with chapter 4 (server streaming)",
-        ))
+        let spec = lab04::page_spec(request.get_ref())?;
+        Ok(Response::new(lab04::stream_page(
+            Arc::clone(&self.store),
+            spec,
+        )))
     }
 
     async fn create_users(

@@ -134,6 +134,107 @@ async fn bytes_that_are_not_protobuf_get_a_status_and_the_server_keeps_serving()
     assert_eq!(user.id, 1);
 }
 
+/// A `GetUserRequest { id: 1 }` padded with an unknown 5 MiB field: valid protobuf, but over
+/// the 4 MiB default limit.
+fn oversized_get_user_request() -> Vec<u8> {
+    let padding = 5 * 1024 * 1024;
+    let mut body = vec![0x08, 0x01];
+    // Field 15, wire type 2 (length-delimited): key (15 << 3) | 2 = 0x7a, then the length.
+    body.push(0x7a);
+    let mut length = padding as u64;
+    while length >= 0x80 {
+        body.push((length as u8 & 0x7f) | 0x80);
+        length >>= 7;
+    }
+    body.push(length as u8);
+    body.resize(body.len() + padding, b'x');
+    body
+}
+
+#[tokio::test]
+async fn bare_tonic_reports_an_oversized_request_as_out_of_range() {
+    // What tonic 0.14 does on its own, without the reference server's `limits` layer: the
+    // specification's RESOURCE_EXHAUSTED is the reference server's doing.
+    let store = std::sync::Arc::new(lab03::InMemoryUserStore::with_seed_users(1));
+    let server = test_support::TestServer::start(tonic::service::Routes::new(
+        workbook_proto::user::user_service_server::UserServiceServer::new(
+            lab03::UserServiceImpl::new(store),
+        ),
+    ))
+    .await;
+    let status = expect_code(
+        raw_unary_call(
+            server.channel(),
+            "/user.UserService/GetUser",
+            oversized_get_user_request(),
+        )
+        .await,
+        Code::OutOfRange,
+    );
+    assert!(
+        status
+            .message()
+            .starts_with("Error, decoded message length too large")
+    );
+}
+
+#[tokio::test]
+async fn a_request_over_4_mib_is_resource_exhausted_and_the_server_keeps_serving() {
+    let server = RunningServer::start(&["--seed-users", "1"]);
+    let status = expect_code(
+        raw_unary_call(
+            server.channel(),
+            "/user.UserService/GetUser",
+            oversized_get_user_request(),
+        )
+        .await,
+        Code::ResourceExhausted,
+    );
+    assert!(
+        status.message().contains("too large"),
+        "{:?}",
+        status.message()
+    );
+
+    let user = server
+        .user_client()
+        .get_user(GetUserRequest { id: 1 })
+        .await
+        .expect("the server still serves after an oversized request")
+        .into_inner();
+    assert_eq!(user.id, 1);
+}
+
+#[tokio::test]
+async fn list_users_streams_a_page_and_refuses_negative_sizes() {
+    let server = RunningServer::start(&["--seed-users", "100"]);
+    let mut client = server.user_client();
+
+    let mut page = client
+        .list_users(ListUsersRequest {
+            page: 2,
+            page_size: 10,
+        })
+        .await
+        .expect("page 2 streams")
+        .into_inner();
+    let mut ids = Vec::new();
+    while let Some(user) = page.message().await.expect("the stream ends with OK") {
+        ids.push(user.id);
+    }
+    assert_eq!(ids, (11..=20).collect::<Vec<_>>());
+
+    expect_code(
+        client
+            .list_users(ListUsersRequest {
+                page: 1,
+                page_size: -1,
+            })
+            .await,
+        Code::InvalidArgument,
+    );
+}
+
 #[tokio::test]
 async fn health_reports_serving_for_the_server_and_for_user_service() {
     let server = RunningServer::start(&[]);
@@ -195,26 +296,6 @@ async fn reflection_lists_user_service_and_health() {
     assert!(
         names.contains(&"grpc.health.v1.Health".to_string()),
         "reflection lists {names:?}"
-    );
-}
-
-#[tokio::test]
-async fn methods_of_later_chapters_are_unimplemented_and_name_their_chapter() {
-    let server = RunningServer::start(&["--seed-users", "3"]);
-    let status = expect_code(
-        server
-            .user_client()
-            .list_users(ListUsersRequest {
-                page: 1,
-                page_size: 10,
-            })
-            .await,
-        Code::Unimplemented,
-    );
-    assert!(
-        status.message().contains("chapter 4"),
-        "{:?}",
-        status.message()
     );
 }
 
@@ -319,6 +400,31 @@ fn user_client_get_prints_the_user_or_the_status() {
     let invalid = client(&["get", "-1"]);
     assert_eq!(invalid.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&invalid.stderr).contains("InvalidArgument"));
+}
+
+#[test]
+fn user_client_list_prints_one_line_per_user() {
+    let server = RunningServer::start(&["--seed-users", "5"]);
+    let url = format!("http://{}", server.addr);
+    let output = Command::new(env!("CARGO_BIN_EXE_user-client"))
+        .args(["--addr", &url, "list", "--page", "2", "--page-size", "2"])
+        .output()
+        .expect("user-client runs");
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "3\tUser 3\tuser3@example.com\n4\tUser 4\tuser4@example.com\n"
+    );
+
+    let refused = Command::new(env!("CARGO_BIN_EXE_user-client"))
+        .args(["--addr", &url, "list", "--page-size", "-3"])
+        .output()
+        .expect("user-client runs");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .starts_with("user-client: InvalidArgument: page_size")
+    );
 }
 
 /// Waits for `child` to exit, killing it (and failing) if it takes longer than `limit`.

@@ -5,7 +5,11 @@
 use std::{process::ExitCode, time::Duration};
 
 use clap::{Parser, Subcommand};
-use tonic::transport::Endpoint;
+use tonic::{
+    Status,
+    transport::{Channel, Endpoint},
+};
+use workbook_proto::user::{ListUsersRequest, user_service_client::UserServiceClient};
 
 /// Calls a UserService server.
 #[derive(Debug, Parser)]
@@ -30,6 +34,15 @@ enum Command {
         /// The user's id (a positive integer).
         #[arg(allow_negative_numbers = true)]
         id: i32,
+    },
+    /// List one page of users, in ascending id order (server-streaming ListUsers).
+    List {
+        /// The page, counting from 1 (0 also means the first page).
+        #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
+        page: i32,
+        /// Users per page (0: the server's default of 50; at most 1000).
+        #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+        page_size: i32,
     },
 }
 
@@ -69,10 +82,35 @@ async fn main() -> ExitCode {
                 println!("  email: {}", user.email);
                 ExitCode::SUCCESS
             }
-            Err(status) => {
-                eprintln!("user-client: {:?}: {}", status.code(), status.message());
-                ExitCode::FAILURE
-            }
+            Err(status) => fail(&status),
+        },
+        Command::List { page, page_size } => match list(channel, page, page_size, timeout).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(status) => fail(&status),
         },
     }
+}
+
+/// Prints `status` the way every subcommand reports a failed call.
+fn fail(status: &Status) -> ExitCode {
+    eprintln!("user-client: {:?}: {}", status.code(), status.message());
+    ExitCode::FAILURE
+}
+
+/// Prints each user of the page as it arrives: `id<TAB>name<TAB>email`.
+async fn list(
+    channel: Channel,
+    page: i32,
+    page_size: i32,
+    timeout: Duration,
+) -> Result<(), Status> {
+    let mut client = UserServiceClient::new(channel);
+    let mut request = tonic::Request::new(ListUsersRequest { page, page_size });
+    // For a stream, the deadline covers the whole call, not each message.
+    request.set_timeout(timeout);
+    let mut users = client.list_users(request).await?.into_inner();
+    while let Some(user) = users.message().await? {
+        println!("{}\t{}\t{}", user.id, user.name, user.email);
+    }
+    Ok(())
 }
