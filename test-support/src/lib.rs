@@ -191,7 +191,29 @@ pub async fn raw_unary_call(
     Ok(response.into_inner())
 }
 
-/// A codec that passes message bytes through untouched, for [`raw_unary_call`].
+/// Calls the client-streaming method `path` (e.g. `/user.UserService/CreateUsers`) with each
+/// of `messages` as one request message's raw bytes, and returns the response's raw bytes.
+pub async fn raw_client_streaming_call(
+    channel: Channel,
+    path: &'static str,
+    messages: Vec<Vec<u8>>,
+) -> Result<Vec<u8>, Status> {
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready()
+        .await
+        .map_err(|error| Status::unavailable(format!("connecting failed: {error}")))?;
+    let response = grpc
+        .client_streaming(
+            tonic::Request::new(tokio_stream::iter(messages)),
+            tonic::codegen::http::uri::PathAndQuery::from_static(path),
+            RawBytesCodec,
+        )
+        .await?;
+    Ok(response.into_inner())
+}
+
+/// A codec that passes message bytes through untouched, for [`raw_unary_call`] and
+/// [`raw_client_streaming_call`].
 #[derive(Debug, Clone, Copy, Default)]
 struct RawBytesCodec;
 
