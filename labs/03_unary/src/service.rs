@@ -37,8 +37,9 @@ pub fn lookup_user(store: &impl UserStore, id: i32) -> Result<User, Status> {
 
 /// The `UserService` that tonic serves, backed by any [`UserStore`].
 ///
-/// The store sits behind an `Arc` because tonic clones nothing of ours per call: it calls
-/// `&self` methods on one shared value from many tasks at once.
+/// tonic keeps the service itself behind an `Arc` and calls its `&self` methods from many
+/// tasks at once. The store has an `Arc` of its own so that others (another service on the
+/// same server, a test, an admin task) can share the very same users.
 #[derive(Debug)]
 pub struct UserServiceImpl<S> {
     store: Arc<S>,

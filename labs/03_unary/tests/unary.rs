@@ -207,8 +207,9 @@ mod step_4_client {
             "the call carried no grpc-timeout header: set a deadline on the request \
              (tonic has no default deadline)",
         );
-        // The header carries what is left of the deadline when the request is sent: a
-        // little under the 1.5 s the caller gave, never more.
+        // The header carries the caller's budget as a duration. tonic writes the 1.5 s
+        // exactly as given (`1500000u`); an implementation that sends what is left by the
+        // time the request leaves sends a little less, never more.
         let millis = deadline_millis(header);
         assert!(
             (1_000..=1_500).contains(&millis),

@@ -12,8 +12,9 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(5);
 // ANCHOR: get_user_client
 /// Fetches user `id` over `channel`, giving up once `deadline` has passed.
 ///
-/// A `Channel` is a handle to a pool of HTTP/2 connections: cloning it is cheap and shares the
-/// connection, so callers create one per server and clone it freely. gRPC has no default
+/// A `Channel` is a handle to one HTTP/2 connection (re-established if it drops) on which
+/// many calls run side by side: cloning it is cheap and shares that connection, so callers
+/// create one per server and clone it freely. gRPC has no default
 /// deadline, and neither has tonic: without `set_timeout` a call to a hung server waits
 /// forever. `set_timeout` sends the deadline to the server as the `grpc-timeout` header
 /// (so the server can give up too) and fails the call locally when it passes.
