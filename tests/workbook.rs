@@ -265,9 +265,10 @@ fn every_include_in_the_book_resolves_to_a_file_and_anchor() {
                 ));
                 continue;
             };
+            // `path:anchor` names an anchor; `path:5:` or `path:3:9` is a line range.
             let Some(anchor) = include
                 .anchor
-                .filter(|a| !a.chars().all(|c| c.is_ascii_digit()))
+                .filter(|a| !a.chars().all(|c| c.is_ascii_digit() || c == ':'))
             else {
                 continue;
             };

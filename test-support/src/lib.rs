@@ -167,6 +167,24 @@ pub fn snapshot_settings() -> insta::Settings {
     settings
 }
 
+/// The bytes of a `GetUserRequest { id: 1 }` padded with an unknown 5 MiB field: valid
+/// protobuf, but over the 4 MiB default message limit. Send it with [`raw_unary_call`].
+pub fn oversized_get_user_request() -> Vec<u8> {
+    let padding = 5 * 1024 * 1024;
+    let mut body = vec![0x08, 0x01];
+    // Field 15, wire type 2 (length-delimited): key (15 << 3) | 2 = 0x7a, then the length as
+    // a varint, then the bytes.
+    body.push(0x7a);
+    let mut length = padding as u64;
+    while length >= 0x80 {
+        body.push((length as u8 & 0x7f) | 0x80);
+        length >>= 7;
+    }
+    body.push(length as u8);
+    body.resize(body.len() + padding, b'x');
+    body
+}
+
 /// Calls `path` (e.g. `/user.UserService/GetUser`) with `body` as the request message's raw
 /// bytes, and returns the response message's raw bytes.
 ///

@@ -134,50 +134,6 @@ async fn bytes_that_are_not_protobuf_get_a_status_and_the_server_keeps_serving()
     assert_eq!(user.id, 1);
 }
 
-/// A `GetUserRequest { id: 1 }` padded with an unknown 5 MiB field: valid protobuf, but over
-/// the 4 MiB default limit.
-fn oversized_get_user_request() -> Vec<u8> {
-    let padding = 5 * 1024 * 1024;
-    let mut body = vec![0x08, 0x01];
-    // Field 15, wire type 2 (length-delimited): key (15 << 3) | 2 = 0x7a, then the length.
-    body.push(0x7a);
-    let mut length = padding as u64;
-    while length >= 0x80 {
-        body.push((length as u8 & 0x7f) | 0x80);
-        length >>= 7;
-    }
-    body.push(length as u8);
-    body.resize(body.len() + padding, b'x');
-    body
-}
-
-#[tokio::test]
-async fn bare_tonic_reports_an_oversized_request_as_out_of_range() {
-    // What tonic 0.14 does on its own, without the reference server's `limits` layer: the
-    // specification's RESOURCE_EXHAUSTED is the reference server's doing.
-    let store = std::sync::Arc::new(lab03::InMemoryUserStore::with_seed_users(1));
-    let server = test_support::TestServer::start(tonic::service::Routes::new(
-        workbook_proto::user::user_service_server::UserServiceServer::new(
-            lab03::UserServiceImpl::new(store),
-        ),
-    ))
-    .await;
-    let status = expect_code(
-        raw_unary_call(
-            server.channel(),
-            "/user.UserService/GetUser",
-            oversized_get_user_request(),
-        )
-        .await,
-        Code::OutOfRange,
-    );
-    assert!(
-        status
-            .message()
-            .starts_with("Error, decoded message length too large")
-    );
-}
-
 #[tokio::test]
 async fn a_request_over_4_mib_is_resource_exhausted_and_the_server_keeps_serving() {
     let server = RunningServer::start(&["--seed-users", "1"]);
@@ -185,7 +141,7 @@ async fn a_request_over_4_mib_is_resource_exhausted_and_the_server_keeps_serving
         raw_unary_call(
             server.channel(),
             "/user.UserService/GetUser",
-            oversized_get_user_request(),
+            test_support::oversized_get_user_request(),
         )
         .await,
         Code::ResourceExhausted,

@@ -97,6 +97,7 @@ fn fail(status: &Status) -> ExitCode {
     ExitCode::FAILURE
 }
 
+// ANCHOR: list_client
 /// Prints each user of the page as it arrives: `id<TAB>name<TAB>email`.
 async fn list(
     channel: Channel,
@@ -106,11 +107,24 @@ async fn list(
 ) -> Result<(), Status> {
     let mut client = UserServiceClient::new(channel);
     let mut request = tonic::Request::new(ListUsersRequest { page, page_size });
-    // For a stream, the deadline covers the whole call, not each message.
+    // Sent to the server as `grpc-timeout`, so it can stop early too.
     request.set_timeout(timeout);
-    let mut users = client.list_users(request).await?.into_inner();
-    while let Some(user) = users.message().await? {
-        println!("{}\t{}\t{}", user.id, user.name, user.email);
-    }
-    Ok(())
+    // tonic enforces `set_timeout` only until the response headers arrive, not while the
+    // messages stream (tests/tonic_behaviour.rs shows it). gRPC means a deadline for the
+    // whole call, so the client bounds the whole read itself.
+    let read_page = async {
+        let mut users = client.list_users(request).await?.into_inner();
+        while let Some(user) = users.message().await? {
+            println!("{}\t{}\t{}", user.id, user.name, user.email);
+        }
+        Ok(())
+    };
+    tokio::time::timeout(timeout, read_page)
+        .await
+        .unwrap_or_else(|_| {
+            Err(Status::deadline_exceeded(format!(
+                "the page did not finish streaming within {timeout:?}"
+            )))
+        })
 }
+// ANCHOR_END: list_client
