@@ -3,6 +3,7 @@
 Run by run.sh after the seed's own client; exits non-zero on the first broken promise.
 """
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -25,6 +26,73 @@ def expect_code(call, code):
     raise AssertionError(f"expected {code}, but the call succeeded")
 
 
+def list_ids(stub, page, page_size):
+    request = user_pb2.ListUsersRequest(page=page, page_size=page_size)
+    return [user.id for user in stub.ListUsers(request, timeout=10.0)]
+
+
+def all_ids(stub):
+    ids, page = [], 1
+    while True:
+        chunk = list_ids(stub, page, 1000)
+        ids.extend(chunk)
+        if len(chunk) < 1000:
+            return ids
+        page += 1
+
+
+def check_streaming(stub, seeded):
+    # The seed's streaming client (seed_streaming.py) already created John and Jane, as
+    # users seeded + 1 and seeded + 2.
+    assert list_ids(stub, 1, 10) == list(range(1, 11)), list_ids(stub, 1, 10)
+    assert list_ids(stub, 2, 10) == list(range(11, 21)), list_ids(stub, 2, 10)
+    assert list_ids(stub, 0, 0) == list(range(1, 51)), "the default page is users 1..50"
+    print("ListUsers: pages 1 and 2 of 10, and the default page of 50")
+    details = expect_code(
+        lambda: list_ids(stub, 1, -5), grpc.StatusCode.INVALID_ARGUMENT
+    )
+    print(f"ListUsers(page_size=-5) -> INVALID_ARGUMENT: {details}")
+
+    before = all_ids(stub)
+    bad_batch = [
+        user_pb2.CreateUserRequest(name="Ok", email="ok@example.com"),
+        user_pb2.CreateUserRequest(name="", email="not-an-email"),
+    ]
+    details = expect_code(
+        lambda: stub.CreateUsers(iter(bad_batch), timeout=5.0),
+        grpc.StatusCode.INVALID_ARGUMENT,
+    )
+    assert all_ids(stub) == before, "an invalid batch must store nothing"
+    print(f"CreateUsers(invalid batch) -> INVALID_ARGUMENT, nothing stored: {details}")
+
+    def create_fifty(creator):
+        requests = (
+            user_pb2.CreateUserRequest(name=f"C{creator}-{n}", email=f"c{creator}.{n}@example.com")
+            for n in range(50)
+        )
+        response = stub.CreateUsers(requests, timeout=30.0)
+        assert response.count == 50, response.count
+        return [user.id for user in response.users]
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        batches = list(pool.map(create_fifty, range(20)))
+    created = [user_id for batch in batches for user_id in batch]
+    assert len(created) == 1000 and len(set(created)) == 1000, "ids must be unique"
+    after = all_ids(stub)
+    assert len(after) == len(before) + 1000 and len(set(after)) == len(after), len(after)
+    print("CreateUsers: 20 concurrent creators x 50 users, 1000 unique ids, none lost")
+
+    replies = [
+        reply.message
+        for reply in stub.Chat(
+            iter([user_pb2.ChatMessage(user="Client", message=m) for m in ["a", "b", "c"]]),
+            timeout=5.0,
+        )
+    ]
+    assert replies == ["Echo: a", "Echo: b", "Echo: c"], replies
+    print("Chat: three messages echoed in order")
+
+
 def main():
     with grpc.insecure_channel(TARGET) as channel:
         stub = user_pb2_grpc.UserServiceStub(channel)
@@ -32,6 +100,7 @@ def main():
         user = stub.GetUser(user_pb2.GetUserRequest(id=10), timeout=5.0)
         assert (user.id, user.name, user.email) == (10, "User 10", "user10@example.com"), user
         print(f"GetUser(10) -> {user.name} <{user.email}>")
+        seeded = 100
 
         details = expect_code(
             lambda: stub.GetUser(user_pb2.GetUserRequest(id=0), timeout=5.0),
@@ -39,10 +108,12 @@ def main():
         )
         print(f"GetUser(0) -> INVALID_ARGUMENT: {details}")
         details = expect_code(
-            lambda: stub.GetUser(user_pb2.GetUserRequest(id=11), timeout=5.0),
+            lambda: stub.GetUser(user_pb2.GetUserRequest(id=seeded + 1000), timeout=5.0),
             grpc.StatusCode.NOT_FOUND,
         )
-        print(f"GetUser(11) -> NOT_FOUND: {details}")
+        print(f"GetUser({seeded + 1000}) -> NOT_FOUND: {details}")
+
+        check_streaming(stub, seeded)
 
         health = health_pb2_grpc.HealthStub(channel)
         for service in ["", "user.UserService"]:

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Runs the seed's Python client (unchanged) and checks.py against the Rust reference server.
+# Runs the seed's Python client code (unchanged: seed_client.py, seed_streaming.py) and
+# checks.py against the Rust reference server.
 #
 #   bash polyglot/python/run.sh
 #
 # Makes a virtualenv in polyglot/python/.venv (grpcio from PyPI), generates the Python stubs
-# from proto/user.proto with grpcio-tools, starts `user-service --seed-users 10` on
+# from proto/user.proto with grpcio-tools, starts `user-service --seed-users 100` on
 # 127.0.0.1:50051 (the address the seed's client dials), runs both scripts, and stops the
 # server with SIGTERM.
 set -euo pipefail
@@ -37,7 +38,7 @@ if (exec 3<>"/dev/tcp/127.0.0.1/50051") 2>/dev/null; then
 fi
 
 log="$(mktemp)"
-"$server_bin" --addr "$addr" --seed-users 10 >"$log" 2>&1 &
+"$server_bin" --addr "$addr" --seed-users 100 >"$log" 2>&1 &
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null || true; rm -f "$log"' EXIT
 
@@ -54,6 +55,16 @@ output="$(cd "$generated" && PYTHONPATH="$generated" "$venv/bin/python" "$here/s
 echo "$output"
 if [ "$output" != "User: User 1" ]; then
   echo "error: expected the seed's client to print 'User: User 1'" >&2
+  exit 1
+fi
+
+echo "==> the seed's streaming calls: seed_streaming.py"
+output="$(cd "$generated" && PYTHONPATH="$generated" "$venv/bin/python" "$here/seed_streaming.py")"
+echo "$output"
+expected="$(printf 'User %s\n' 1 2 3 4 5 6 7 8 9 10; printf '2\nEcho: Hello\nEcho: How are you?\nEcho: Goodbye')"
+if [ "$output" != "$expected" ]; then
+  echo "error: the seed's streaming calls printed something else; expected:" >&2
+  echo "$expected" >&2
   exit 1
 fi
 

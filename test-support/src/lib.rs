@@ -230,8 +230,29 @@ pub async fn raw_client_streaming_call(
     Ok(response.into_inner())
 }
 
-/// A codec that passes message bytes through untouched, for [`raw_unary_call`] and
-/// [`raw_client_streaming_call`].
+/// Calls the bidirectional-streaming method `path` (e.g. `/user.UserService/Chat`) with each
+/// of `messages` as one request message's raw bytes, and returns the stream of response
+/// messages' raw bytes.
+pub async fn raw_streaming_call(
+    channel: Channel,
+    path: &'static str,
+    messages: Vec<Vec<u8>>,
+) -> Result<tonic::Streaming<Vec<u8>>, Status> {
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready()
+        .await
+        .map_err(|error| Status::unavailable(format!("connecting failed: {error}")))?;
+    let response = grpc
+        .streaming(
+            tonic::Request::new(tokio_stream::iter(messages)),
+            tonic::codegen::http::uri::PathAndQuery::from_static(path),
+            RawBytesCodec,
+        )
+        .await?;
+    Ok(response.into_inner())
+}
+
+/// A codec that passes message bytes through untouched, for the `raw_*_call` functions.
 #[derive(Debug, Clone, Copy, Default)]
 struct RawBytesCodec;
 

@@ -4,6 +4,8 @@
 use std::sync::Arc;
 
 use lab03::{InMemoryUserStore, lookup_user, service::UserStream};
+
+use crate::limits;
 use tonic::{Request, Response, Status, Streaming};
 use workbook_proto::user::{
     ChatMessage, CreateUserRequest, CreateUsersResponse, GetUserRequest, ListUsersRequest, User,
@@ -45,23 +47,30 @@ impl UserService for ReferenceUserService {
         )))
     }
 
+    // Chapter 5: client streaming. The handler runs inside hyper's task for the call (no
+    // `spawn` or buffer in between), which is what lets a cancelled upload be dropped before
+    // it stores anything (see `lab05::cancellation_point`).
     async fn create_users(
         &self,
-        _request: Request<Streaming<CreateUserRequest>>,
+        request: Request<Streaming<CreateUserRequest>>,
     ) -> Result<Response<CreateUsersResponse>, Status> {
-        Err(Status::unimplemented(
-            "CreateUsers arrives with chapter 5 (client streaming)",
-        ))
+        let response = lab05::create_users(&self.store, request.into_inner())
+            .await
+            .map_err(limits::spec_status)?;
+        Ok(Response::new(response))
     }
 
     type ChatStream = lab03::service::ChatStream;
 
+    // Chapter 6: bidirectional streaming, the seed's echo. (The lab's chat room is a
+    // separate service; the seed's clients expect the echo here.)
     async fn chat(
         &self,
-        _request: Request<Streaming<ChatMessage>>,
+        request: Request<Streaming<ChatMessage>>,
     ) -> Result<Response<Self::ChatStream>, Status> {
-        Err(Status::unimplemented(
-            "Chat arrives with chapter 6 (bidirectional streaming)",
-        ))
+        use tokio_stream::StreamExt as _;
+        let replies =
+            lab06::echo(request.into_inner()).map(|reply| reply.map_err(limits::spec_status));
+        Ok(Response::new(Box::pin(replies)))
     }
 }

@@ -8,7 +8,7 @@ use std::{
     time::Duration,
 };
 
-use test_support::{expect_code, raw_unary_call};
+use test_support::{expect_code, raw_client_streaming_call, raw_unary_call};
 use tonic::{
     Code,
     transport::{Channel, Endpoint},
@@ -20,8 +20,10 @@ use tonic_reflection::pb::v1::{
     ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
     server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
 };
+use tonic_types::StatusExt;
 use workbook_proto::user::{
-    GetUserRequest, ListUsersRequest, User, user_service_client::UserServiceClient,
+    ChatMessage, CreateUserRequest, GetUserRequest, ListUsersRequest, User,
+    user_service_client::UserServiceClient,
 };
 
 /// A `user-service` process, killed when dropped.
@@ -189,6 +191,192 @@ async fn list_users_streams_a_page_and_refuses_negative_sizes() {
             .await,
         Code::InvalidArgument,
     );
+}
+
+/// Every user id the server holds, read page by page with ListUsers.
+async fn all_ids(server: &RunningServer) -> Vec<i32> {
+    let mut client = server.user_client();
+    let mut ids = Vec::new();
+    for page in 1.. {
+        let mut stream = client
+            .list_users(ListUsersRequest {
+                page,
+                page_size: 1000,
+            })
+            .await
+            .expect("ListUsers works")
+            .into_inner();
+        let before = ids.len();
+        while let Some(user) = stream.message().await.expect("the page streams") {
+            ids.push(user.id);
+        }
+        if ids.len() - before < 1000 {
+            break;
+        }
+    }
+    ids
+}
+
+fn create_request(name: &str, email: &str) -> CreateUserRequest {
+    CreateUserRequest {
+        name: name.into(),
+        email: email.into(),
+    }
+}
+
+#[tokio::test]
+async fn create_users_stores_a_valid_batch_and_nothing_of_an_invalid_one() {
+    let server = RunningServer::start(&["--seed-users", "100"]);
+    let mut client = server.user_client();
+
+    let created = client
+        .create_users(tokio_stream::iter([
+            create_request("John", "john@example.com"),
+            create_request("Jane", "jane@example.com"),
+        ]))
+        .await
+        .expect("a valid batch is stored")
+        .into_inner();
+    assert_eq!(created.count, 2);
+    let ids: Vec<i32> = created.users.iter().map(|user| user.id).collect();
+    assert_eq!(ids, [101, 102]);
+
+    let status = expect_code(
+        client
+            .create_users(tokio_stream::iter([
+                create_request("Ok", "ok@example.com"),
+                create_request("", "not-an-email"),
+            ]))
+            .await,
+        Code::InvalidArgument,
+    );
+    let details = status.get_error_details();
+    let fields: Vec<&str> = details
+        .bad_request()
+        .expect("BadRequest details")
+        .field_violations
+        .iter()
+        .map(|violation| violation.field.as_str())
+        .collect();
+    assert_eq!(fields, ["requests[1].name", "requests[1].email"]);
+    assert_eq!(
+        all_ids(&server).await.len(),
+        102,
+        "nothing of the bad batch"
+    );
+}
+
+#[tokio::test]
+async fn bad_bytes_inside_a_create_users_stream_store_nothing_and_the_server_keeps_serving() {
+    let server = RunningServer::start(&["--seed-users", "3"]);
+    let path = "/user.UserService/CreateUsers";
+    // CreateUserRequest { name: "Ann", email: "ann@example.com" }, encoded by hand.
+    let mut good = vec![0x0a, 0x03];
+    good.extend(b"Ann");
+    good.extend([0x12, 0x0f]);
+    good.extend(b"ann@example.com");
+    // `name` holding the byte 0xff: not UTF-8, so not a valid protobuf `string`.
+    let not_utf8 = vec![0x0a, 0x01, 0xff];
+
+    let status = expect_code(
+        raw_client_streaming_call(server.channel(), path, vec![good.clone(), not_utf8]).await,
+        Code::Internal,
+    );
+    assert!(status.message().contains("UTF-8"), "{:?}", status.message());
+
+    // A message over 4 MiB in the middle of the stream: the specification's code.
+    let mut oversized = test_support::oversized_get_user_request();
+    oversized[0] = 0x0a; // any field; the length alone decides
+    oversized[1] = 0x00;
+    expect_code(
+        raw_client_streaming_call(server.channel(), path, vec![good.clone(), oversized]).await,
+        Code::ResourceExhausted,
+    );
+
+    assert_eq!(
+        all_ids(&server).await,
+        [1, 2, 3],
+        "no partial batch was stored"
+    );
+    let created = raw_client_streaming_call(server.channel(), path, vec![good])
+        .await
+        .expect("the server still accepts a good batch");
+    assert!(!created.is_empty());
+}
+
+#[tokio::test]
+async fn a_client_that_cancels_an_upload_midway_stores_nothing() {
+    let server = RunningServer::start(&["--seed-users", "3"]);
+    let mut client = server.user_client();
+    let (sender, receiver) = tokio::sync::mpsc::channel(4);
+    sender
+        .send(create_request("Half", "half@example.com"))
+        .await
+        .expect("the channel is open");
+
+    // Start the upload, let the first request reach the server, then abandon the call while
+    // the request stream is still open (the sender is alive): the client resets the stream.
+    let call = tokio::spawn(async move {
+        client
+            .create_users(tokio_stream::wrappers::ReceiverStream::new(receiver))
+            .await
+    });
+    while sender.capacity() < sender.max_capacity() {
+        tokio::task::yield_now().await;
+    }
+    call.abort();
+    let _ = call.await;
+    drop(sender);
+
+    // The server must be serving, and must not have stored the half batch. A later batch
+    // gets the next id, which also proves none was taken by the cancelled one.
+    let created = server
+        .user_client()
+        .create_users(tokio_stream::iter([create_request(
+            "Next",
+            "next@example.com",
+        )]))
+        .await
+        .expect("the server still serves")
+        .into_inner();
+    assert_eq!(created.users[0].id, 4);
+    assert_eq!(all_ids(&server).await, [1, 2, 3, 4]);
+}
+
+#[tokio::test]
+async fn chat_echoes_in_order_and_reports_bad_bytes_with_a_status() {
+    let server = RunningServer::start(&[]);
+    let mut client = server.user_client();
+    let messages = ["Hello", "How are you?", "Goodbye"].map(|text| ChatMessage {
+        user: "Client".into(),
+        message: text.into(),
+    });
+    let mut replies = client
+        .chat(tokio_stream::iter(messages))
+        .await
+        .expect("the chat starts")
+        .into_inner();
+    let mut texts = Vec::new();
+    while let Some(reply) = replies.message().await.expect("the chat ends with OK") {
+        assert_eq!(reply.user, "Server");
+        texts.push(reply.message);
+    }
+    assert_eq!(
+        texts,
+        ["Echo: Hello", "Echo: How are you?", "Echo: Goodbye"]
+    );
+
+    // `message` holding the byte 0xff: not UTF-8, so the call ends with an error status.
+    let status = expect_code(
+        raw_client_streaming_call(
+            server.channel(),
+            "/user.UserService/Chat",
+            vec![vec![0x12, 0x01, 0xff]],
+        )
+        .await,
+        Code::Internal,
+    );
+    assert!(status.message().contains("UTF-8"), "{:?}", status.message());
 }
 
 #[tokio::test]
@@ -359,6 +547,64 @@ fn user_client_get_prints_the_user_or_the_status() {
 }
 
 #[test]
+fn user_client_create_takes_users_from_arguments_or_stdin() {
+    let server = RunningServer::start(&["--seed-users", "2"]);
+    let url = format!("http://{}", server.addr);
+
+    let from_args = Command::new(env!("CARGO_BIN_EXE_user-client"))
+        .args(["--addr", &url, "create", "John,john@example.com"])
+        .output()
+        .expect("user-client runs");
+    assert!(from_args.status.success(), "{from_args:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&from_args.stdout),
+        "3\tJohn\tjohn@example.com\ncreated 1 users\n"
+    );
+
+    let output = run_user_client_with_stdin(
+        &["--addr", &url, "create"],
+        b"Ada Lovelace, ada@example.com\n\nGrace Hopper,grace@example.com\n",
+    );
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "4\tAda Lovelace\tada@example.com\n5\tGrace Hopper\tgrace@example.com\ncreated 2 users\n"
+    );
+
+    let invalid = Command::new(env!("CARGO_BIN_EXE_user-client"))
+        .args([
+            "--addr",
+            &url,
+            "create",
+            "Bob,bob@example.com",
+            "no email here",
+        ])
+        .output()
+        .expect("user-client runs");
+    assert_eq!(invalid.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&invalid.stderr);
+    assert!(
+        stderr.starts_with("user-client: InvalidArgument: ")
+            && stderr.contains("  requests[1].email: "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn user_client_chat_sends_stdin_lines_and_prints_the_replies() {
+    let server = RunningServer::start(&[]);
+    let output = run_user_client_with_stdin(
+        &["--addr", &format!("http://{}", server.addr), "chat"],
+        b"Hello\nHow are you?\nGoodbye\n",
+    );
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "Server: Echo: Hello\nServer: Echo: How are you?\nServer: Echo: Goodbye\n"
+    );
+}
+
+#[test]
 fn user_client_list_prints_one_line_per_user() {
     let server = RunningServer::start(&["--seed-users", "5"]);
     let url = format!("http://{}", server.addr);
@@ -381,6 +627,20 @@ fn user_client_list_prints_one_line_per_user() {
         String::from_utf8_lossy(&refused.stderr)
             .starts_with("user-client: InvalidArgument: page_size")
     );
+}
+
+/// Runs `user-client ARGS` with `input` on its standard input (then closed), to completion.
+fn run_user_client_with_stdin(args: &[&str], input: &[u8]) -> std::process::Output {
+    let mut client = Command::new(env!("CARGO_BIN_EXE_user-client"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("user-client runs");
+    std::io::Write::write_all(&mut client.stdin.take().expect("stdin is piped"), input)
+        .expect("stdin accepts the input");
+    client.wait_with_output().expect("user-client finishes")
 }
 
 /// Waits for `child` to exit, killing it (and failing) if it takes longer than `limit`.

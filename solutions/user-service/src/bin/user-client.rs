@@ -5,11 +5,16 @@
 use std::{process::ExitCode, time::Duration};
 
 use clap::{Parser, Subcommand};
+use tokio_stream::wrappers::ReceiverStream;
 use tonic::{
     Status,
     transport::{Channel, Endpoint},
 };
-use workbook_proto::user::{ListUsersRequest, user_service_client::UserServiceClient};
+use tonic_types::StatusExt;
+use workbook_proto::user::{
+    ChatMessage, CreateUserRequest, CreateUsersResponse, ListUsersRequest,
+    user_service_client::UserServiceClient,
+};
 
 /// Calls a UserService server.
 #[derive(Debug, Parser)]
@@ -43,6 +48,24 @@ enum Command {
         /// Users per page (0: the server's default of 50; at most 1000).
         #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
         page_size: i32,
+    },
+    /// Create users in one atomic batch (client-streaming CreateUsers).
+    ///
+    /// Each user is `NAME,EMAIL` (split at the last comma). With no arguments, users are read
+    /// from standard input, one per line, and streamed to the server as they are read.
+    Create {
+        /// Users as `NAME,EMAIL`, e.g. `"Ada Lovelace,ada@example.com"`.
+        users: Vec<String>,
+    },
+    /// Chat (bidirectional Chat): each line of standard input is sent as a message, and every
+    /// reply is printed as `USER: MESSAGE` when it arrives. End with Ctrl-D.
+    ///
+    /// A chat lasts as long as you type, so no deadline is set on it (`--timeout` applies to
+    /// connecting only).
+    Chat {
+        /// The name sent with every message.
+        #[arg(long, default_value = "Client")]
+        name: String,
     },
 }
 
@@ -88,7 +111,93 @@ async fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(status) => fail(&status),
         },
+        Command::Chat { name } => match chat(channel, name).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(status) => fail(&status),
+        },
+        Command::Create { users } => match create(channel, users, timeout).await {
+            Ok(response) => {
+                for user in &response.users {
+                    println!("{}\t{}\t{}", user.id, user.name, user.email);
+                }
+                println!("created {} users", response.count);
+                ExitCode::SUCCESS
+            }
+            Err(status) => {
+                let code = fail(&status);
+                // The rich error model: which request and field was wrong, and why.
+                if let Some(bad_request) = status.get_error_details().bad_request() {
+                    for violation in &bad_request.field_violations {
+                        eprintln!("  {}: {}", violation.field, violation.description);
+                    }
+                }
+                code
+            }
+        },
     }
+}
+
+/// Sends each line of standard input as a message while printing replies as they come.
+/// Standard input ending (Ctrl-D) half-closes the call; the server then finishes its replies.
+async fn chat(channel: Channel, name: String) -> Result<(), Status> {
+    let (sender, receiver) = tokio::sync::mpsc::channel(16);
+    tokio::task::spawn_blocking(move || {
+        for line in std::io::stdin().lines().map_while(Result::ok) {
+            let message = ChatMessage {
+                user: name.clone(),
+                message: line,
+            };
+            if sender.blocking_send(message).is_err() {
+                break;
+            }
+        }
+        // Dropping the sender ends the request stream: the client's half-close.
+    });
+    let mut client = UserServiceClient::new(channel);
+    let mut replies = client
+        .chat(ReceiverStream::new(receiver))
+        .await?
+        .into_inner();
+    while let Some(reply) = replies.message().await? {
+        println!("{}: {}", reply.user, reply.message);
+    }
+    Ok(())
+}
+
+/// One `NAME,EMAIL` as a request; a line without a comma becomes a request with an empty
+/// email, which the server refuses with a clear violation.
+fn parse_user(text: &str) -> CreateUserRequest {
+    let (name, email) = text.rsplit_once(',').unwrap_or((text, ""));
+    CreateUserRequest {
+        name: name.trim().to_owned(),
+        email: email.trim().to_owned(),
+    }
+}
+
+/// Streams the users to CreateUsers: from `users`, or else line by line from standard input.
+async fn create(
+    channel: Channel,
+    users: Vec<String>,
+    timeout: Duration,
+) -> Result<CreateUsersResponse, Status> {
+    if !users.is_empty() {
+        let requests: Vec<CreateUserRequest> = users.iter().map(|user| parse_user(user)).collect();
+        return lab05::upload_users(channel, tokio_stream::iter(requests), timeout).await;
+    }
+    // Standard input is read on a blocking thread and each line is sent as soon as it is
+    // read: the upload is a stream, not a file loaded into memory first.
+    let (sender, receiver) = tokio::sync::mpsc::channel(64);
+    tokio::task::spawn_blocking(move || {
+        for line in std::io::stdin().lines().map_while(Result::ok) {
+            if line.trim().is_empty() {
+                continue;
+            }
+            if sender.blocking_send(parse_user(&line)).is_err() {
+                break;
+            }
+        }
+    });
+    lab05::upload_users(channel, ReceiverStream::new(receiver), timeout).await
 }
 
 /// Prints `status` the way every subcommand reports a failed call.
