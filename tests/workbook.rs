@@ -251,11 +251,7 @@ fn every_include_in_the_book_resolves_to_a_file_and_anchor() {
     let mut problems = Problems::default();
     let src = repo_root().join("book/src");
     for (file, text) in book_pages() {
-        let page_dir = src
-            .join(&file)
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or(src.clone());
+        let page_dir = page_dir(&src, &file);
         for include in includes(&text) {
             let target = page_dir.join(&include.path);
             let Ok(content) = fs::read_to_string(&target) else {
@@ -295,11 +291,7 @@ fn every_internal_link_and_image_in_the_book_resolves() {
     let mut problems = Problems::default();
     let src = repo_root().join("book/src");
     for (file, text) in book_pages() {
-        let page_dir = src
-            .join(&file)
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or(src.clone());
+        let page_dir = page_dir(&src, &file);
         for target in link_targets(&text) {
             if target.contains("://")
                 || target.starts_with("mailto:")
@@ -364,6 +356,13 @@ fn chapters_end_with_interview_questions_answers_and_red_flags() {
         }
     }
     problems.assert_none("interview sections");
+}
+
+/// The directory a page's relative paths start from.
+fn page_dir(src: &Path, page: &str) -> std::path::PathBuf {
+    src.join(page)
+        .parent()
+        .map_or_else(|| src.to_path_buf(), Path::to_path_buf)
 }
 
 /// Every Markdown page of the book, as (path relative to `book/src`, text).

@@ -195,10 +195,7 @@ pub async fn raw_unary_call(
     path: &'static str,
     body: Vec<u8>,
 ) -> Result<Vec<u8>, Status> {
-    let mut grpc = tonic::client::Grpc::new(channel);
-    grpc.ready()
-        .await
-        .map_err(|error| Status::unavailable(format!("connecting failed: {error}")))?;
+    let mut grpc = ready_client(channel).await?;
     let response = grpc
         .unary(
             tonic::Request::new(body),
@@ -216,10 +213,7 @@ pub async fn raw_client_streaming_call(
     path: &'static str,
     messages: Vec<Vec<u8>>,
 ) -> Result<Vec<u8>, Status> {
-    let mut grpc = tonic::client::Grpc::new(channel);
-    grpc.ready()
-        .await
-        .map_err(|error| Status::unavailable(format!("connecting failed: {error}")))?;
+    let mut grpc = ready_client(channel).await?;
     let response = grpc
         .client_streaming(
             tonic::Request::new(tokio_stream::iter(messages)),
@@ -238,10 +232,7 @@ pub async fn raw_streaming_call(
     path: &'static str,
     messages: Vec<Vec<u8>>,
 ) -> Result<tonic::Streaming<Vec<u8>>, Status> {
-    let mut grpc = tonic::client::Grpc::new(channel);
-    grpc.ready()
-        .await
-        .map_err(|error| Status::unavailable(format!("connecting failed: {error}")))?;
+    let mut grpc = ready_client(channel).await?;
     let response = grpc
         .streaming(
             tonic::Request::new(tokio_stream::iter(messages)),
@@ -250,6 +241,15 @@ pub async fn raw_streaming_call(
         )
         .await?;
     Ok(response.into_inner())
+}
+
+/// A generic gRPC client over `channel`, once the channel is ready to take a call.
+async fn ready_client(channel: Channel) -> Result<tonic::client::Grpc<Channel>, Status> {
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready()
+        .await
+        .map_err(|error| Status::unavailable(format!("connecting failed: {error}")))?;
+    Ok(grpc)
 }
 
 /// A codec that passes message bytes through untouched, for the `raw_*_call` functions.
