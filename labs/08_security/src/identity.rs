@@ -1,0 +1,34 @@
+//! Step 4: who is calling, according to the client's certificate (mutual TLS).
+//!
+//! With mutual TLS the server has verified the client's certificate chain during the
+//! handshake: signed by the client CA, not expired, meant for client authentication. What
+//! the handshake does not do is decide what that client may do; for that the server needs
+//! the client's *name*, which is in the certificate. tonic keeps the certificates the
+//! client presented with the connection and hands them to every request on it:
+//! `Request::peer_certs()`, DER-encoded, the client's own (the *leaf*) first, then any
+//! intermediate CAs it sent.
+
+use tonic::Request;
+
+pub use crate::x509::{CertificateNames, NotACertificate};
+
+/// The names in a client's certificate: what a server authorizes on.
+///
+/// Prefer the subject alternative names to the common name: SANs are typed (a DNS name, a
+/// URI) and can be constrained by the CA, while the CN is free text. Service meshes name a
+/// workload by a URI SAN in the SPIFFE format, `spiffe://<trust domain>/<workload>`.
+pub type PeerIdentity = CertificateNames;
+
+// ANCHOR: peer_identity
+/// The identity in the client certificate of the connection `request` arrived on; `None`
+/// when the client presented no certificate (or the connection is not TLS at all).
+pub fn peer_identity<T>(request: &Request<T>) -> Option<PeerIdentity> {
+    // TODO(lab 8, step 4): read the identity from the client's certificate.
+    // - `request.peer_certs()` is `None` without a client certificate (and on plaintext);
+    // - the client's own certificate, the leaf, is the first one (`first()`);
+    // - `PeerIdentity::from_der(leaf)` reads its names; a certificate it cannot read
+    //   gives no identity (`.ok()`), never a guessed one.
+    let _ = request;
+    todo!("lab 8, step 4: implement peer_identity in labs/08_security/src/identity.rs")
+}
+// ANCHOR_END: peer_identity
