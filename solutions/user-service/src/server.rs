@@ -3,19 +3,26 @@
 use std::{future::Future, sync::Arc};
 
 use lab03::InMemoryUserStore;
+use lab08::BearerAuth;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
-use tonic::transport::Server;
+use tonic::transport::{Server, ServerTlsConfig};
 use tower::util::MapResponseLayer;
 use workbook_proto::user::user_service_server::UserServiceServer;
 
 use crate::{limits, service::ReferenceUserService};
 
-/// What the server serves: today, how many seed users to preload.
+/// What the server serves, and how.
 #[derive(Debug, Clone, Default)]
 pub struct ServerConfig {
     /// Preload users `1..=seed_users` (see `lab03::seed_user`).
     pub seed_users: i32,
+    /// Serve TLS only (plaintext refused), with mutual TLS when the config names a client
+    /// CA. Built with `lab08::server_tls_from_files`.
+    pub tls: Option<ServerTlsConfig>,
+    /// Require a bearer token on every `UserService` call (health and reflection stay
+    /// open). Built with `lab08::BearerAuth`.
+    pub auth: Option<BearerAuth>,
 }
 
 /// An error that stops the server: it could not start, or its transport failed.
@@ -33,6 +40,13 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let store = Arc::new(InMemoryUserStore::with_seed_users(config.seed_users));
     let user_service = UserServiceServer::new(ReferenceUserService::new(store));
+    // With tokens configured, UserService sits behind chapter 8's authentication and
+    // per-method authorization; health checks and reflection stay open, so load balancers
+    // and tools need no secret.
+    let (open_user_service, protected_user_service) = match config.auth {
+        Some(auth) => (None, Some(lab08::protect(user_service, auth))),
+        None => (Some(user_service), None),
+    };
 
     // grpc.health.v1.Health: "" (the whole server) starts SERVING; we add the named service
     // so load balancers and `grpc_health_probe -service=user.UserService` get an answer too.
@@ -52,13 +66,18 @@ pub async fn serve(
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
-    Server::builder()
+    let mut builder = Server::builder();
+    if let Some(tls) = config.tls {
+        builder = builder.tls_config(tls)?;
+    }
+    builder
         // Over-limit requests get the specification's RESOURCE_EXHAUSTED (see `limits`).
         .layer(MapResponseLayer::new(limits::spec_status_in_headers))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .add_service(user_service)
+        .add_optional_service(open_user_service)
+        .add_optional_service(protected_user_service)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await?;
     Ok(())

@@ -2,17 +2,18 @@
 //!
 //! `user-client --addr http://127.0.0.1:50051 get 1`
 
-use std::{process::ExitCode, time::Duration};
+use std::{path::PathBuf, process::ExitCode, time::Duration};
 
 use clap::{Parser, Subcommand};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{
     Status,
+    service::{Interceptor, interceptor::InterceptedService},
     transport::{Channel, Endpoint},
 };
 use tonic_types::StatusExt;
 use workbook_proto::user::{
-    ChatMessage, CreateUserRequest, CreateUsersResponse, ListUsersRequest,
+    ChatMessage, CreateUserRequest, CreateUsersResponse, GetUserRequest, ListUsersRequest, User,
     user_service_client::UserServiceClient,
 };
 
@@ -27,6 +28,26 @@ struct Args {
     /// Give up on a call after this many seconds (sent to the server as `grpc-timeout`).
     #[arg(long, default_value_t = 5.0)]
     timeout: f64,
+
+    /// Use TLS, trusting this CA certificate (PEM). --addr must then be an https:// URL.
+    #[arg(long)]
+    ca: Option<PathBuf>,
+
+    /// Mutual TLS: present this client certificate (PEM). Needs --ca and --key.
+    #[arg(long, requires_all = ["ca", "key"])]
+    cert: Option<PathBuf>,
+
+    /// The private key of --cert (PEM).
+    #[arg(long, requires = "cert")]
+    key: Option<PathBuf>,
+
+    /// Check the server's certificate against this name instead of the host in --addr.
+    #[arg(long, requires = "ca")]
+    server_name: Option<String>,
+
+    /// Send `authorization: Bearer TOKEN` with every call.
+    #[arg(long)]
+    token: Option<String>,
 
     #[command(subcommand)]
     command: Command,
@@ -79,26 +100,36 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let endpoint = match Endpoint::from_shared(args.addr.clone()) {
+    let endpoint = match endpoint(&args) {
         Ok(endpoint) => endpoint.connect_timeout(timeout),
+        Err(message) => {
+            eprintln!("user-client: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let token = match args
+        .token
+        .as_deref()
+        .map(lab08::AttachToken::new)
+        .transpose()
+    {
+        Ok(token) => OptionalToken(token),
         Err(error) => {
-            eprintln!(
-                "user-client: --addr {:?} is not a URL ({error}); use e.g. http://127.0.0.1:50051",
-                args.addr
-            );
+            eprintln!("user-client: --token: {error}");
             return ExitCode::from(2);
         }
     };
     let channel = match endpoint.connect().await {
         Ok(channel) => channel,
         Err(error) => {
-            eprintln!("user-client: cannot connect to {}: {error}", args.addr);
+            eprintln!("user-client: cannot connect to {}: {error:?}", args.addr);
             return ExitCode::FAILURE;
         }
     };
+    let client = UserServiceClient::with_interceptor(channel, token);
 
     match args.command {
-        Command::Get { id } => match lab03::get_user(channel, id, timeout).await {
+        Command::Get { id } => match get(client, id, timeout).await {
             Ok(user) => {
                 println!("User: {}", user.name);
                 println!("  id:    {}", user.id);
@@ -107,15 +138,15 @@ async fn main() -> ExitCode {
             }
             Err(status) => fail(&status),
         },
-        Command::List { page, page_size } => match list(channel, page, page_size, timeout).await {
+        Command::List { page, page_size } => match list(client, page, page_size, timeout).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(status) => fail(&status),
         },
-        Command::Chat { name } => match chat(channel, name).await {
+        Command::Chat { name } => match chat(client, name).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(status) => fail(&status),
         },
-        Command::Create { users } => match create(channel, users, timeout).await {
+        Command::Create { users } => match create(client, users, timeout).await {
             Ok(response) => {
                 for user in &response.users {
                     println!("{}\t{}\t{}", user.id, user.name, user.email);
@@ -139,7 +170,7 @@ async fn main() -> ExitCode {
 
 /// Sends each line of standard input as a message while printing replies as they come.
 /// Standard input ending (Ctrl-D) half-closes the call; the server then finishes its replies.
-async fn chat(channel: Channel, name: String) -> Result<(), Status> {
+async fn chat(mut client: Client, name: String) -> Result<(), Status> {
     let (sender, receiver) = tokio::sync::mpsc::channel(16);
     tokio::task::spawn_blocking(move || {
         for line in std::io::stdin().lines().map_while(Result::ok) {
@@ -153,7 +184,6 @@ async fn chat(channel: Channel, name: String) -> Result<(), Status> {
         }
         // Dropping the sender ends the request stream: the client's half-close.
     });
-    let mut client = UserServiceClient::new(channel);
     let mut replies = client
         .chat(ReceiverStream::new(receiver))
         .await?
@@ -176,13 +206,13 @@ fn parse_user(text: &str) -> CreateUserRequest {
 
 /// Streams the users to CreateUsers: from `users`, or else line by line from standard input.
 async fn create(
-    channel: Channel,
+    client: Client,
     users: Vec<String>,
     timeout: Duration,
 ) -> Result<CreateUsersResponse, Status> {
     if !users.is_empty() {
         let requests: Vec<CreateUserRequest> = users.iter().map(|user| parse_user(user)).collect();
-        return lab05::upload_users(channel, tokio_stream::iter(requests), timeout).await;
+        return upload(client, tokio_stream::iter(requests), timeout).await;
     }
     // Standard input is read on a blocking thread and each line is sent as soon as it is
     // read: the upload is a stream, not a file loaded into memory first.
@@ -197,7 +227,57 @@ async fn create(
             }
         }
     });
-    lab05::upload_users(channel, ReceiverStream::new(receiver), timeout).await
+    upload(client, ReceiverStream::new(receiver), timeout).await
+}
+
+/// One CreateUsers call streaming `requests`, within `timeout`.
+async fn upload(
+    mut client: Client,
+    requests: impl tokio_stream::Stream<Item = CreateUserRequest> + Send + 'static,
+    timeout: Duration,
+) -> Result<CreateUsersResponse, Status> {
+    let mut request = tonic::Request::new(requests);
+    request.set_timeout(timeout);
+    Ok(client.create_users(request).await?.into_inner())
+}
+
+/// The client every subcommand uses: a channel plus the optional bearer token.
+type Client = UserServiceClient<InterceptedService<Channel, OptionalToken>>;
+
+/// Attaches the bearer token when `--token` was given, and nothing otherwise.
+#[derive(Clone)]
+struct OptionalToken(Option<lab08::AttachToken>);
+
+impl Interceptor for OptionalToken {
+    fn call(&mut self, request: tonic::Request<()>) -> Result<tonic::Request<()>, Status> {
+        match &mut self.0 {
+            Some(token) => token.call(request),
+            None => Ok(request),
+        }
+    }
+}
+
+/// The endpoint for `--addr`: plaintext, or TLS with `--ca` (and `--cert`/`--key`).
+fn endpoint(args: &Args) -> Result<Endpoint, String> {
+    let Some(ca) = &args.ca else {
+        return Endpoint::from_shared(args.addr.clone()).map_err(|error| {
+            format!(
+                "--addr {:?} is not a URL ({error}); use e.g. http://127.0.0.1:50051",
+                args.addr
+            )
+        });
+    };
+    let identity = args.cert.as_deref().zip(args.key.as_deref());
+    let tls = lab08::client_tls_from_files(ca, args.server_name.as_deref(), identity)
+        .map_err(|error| error.to_string())?;
+    lab08::tls_endpoint(&args.addr, tls).map_err(|error| format!("--addr: {error}"))
+}
+
+/// GetUser with a deadline: chapter 3's client call, through the token interceptor.
+async fn get(mut client: Client, id: i32, timeout: Duration) -> Result<User, Status> {
+    let mut request = tonic::Request::new(GetUserRequest { id });
+    request.set_timeout(timeout);
+    Ok(client.get_user(request).await?.into_inner())
 }
 
 /// Prints `status` the way every subcommand reports a failed call.
@@ -209,12 +289,11 @@ fn fail(status: &Status) -> ExitCode {
 // ANCHOR: list_client
 /// Prints each user of the page as it arrives: `id<TAB>name<TAB>email`.
 async fn list(
-    channel: Channel,
+    mut client: Client,
     page: i32,
     page_size: i32,
     timeout: Duration,
 ) -> Result<(), Status> {
-    let mut client = UserServiceClient::new(channel);
     let mut request = tonic::Request::new(ListUsersRequest { page, page_size });
     // Sent to the server as `grpc-timeout`, so it can stop early too.
     request.set_timeout(timeout);

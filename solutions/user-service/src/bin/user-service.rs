@@ -2,7 +2,7 @@
 //!
 //! `user-service --addr 127.0.0.1:50051 --seed-users 10`
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::Parser;
 use tokio::net::TcpListener;
@@ -23,11 +23,55 @@ struct Args {
     /// On Ctrl-C or SIGTERM, give calls in flight this many seconds to finish, then exit.
     #[arg(long, default_value_t = 10)]
     shutdown_grace_secs: u64,
+
+    /// Serve TLS only, with this certificate chain (PEM). Needs --tls-key.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+
+    /// Mutual TLS: require a client certificate signed by this CA (PEM). Needs --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    client_ca: Option<PathBuf>,
+
+    /// Require `authorization: Bearer TOKEN` on every UserService call (health is exempt).
+    /// This token may call every method.
+    #[arg(long)]
+    auth_token: Option<String>,
+
+    /// A token that may only read (GetUser, ListUsers); other methods answer
+    /// PERMISSION_DENIED. Needs --auth-token.
+    #[arg(long, requires = "auth_token")]
+    read_only_token: Option<String>,
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
+
+    // Read the certificate files before binding: a wrong path or a file that is not PEM is
+    // reported here, clearly, instead of as a confusing handshake failure later.
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            match lab08::server_tls_from_files(cert, key, args.client_ca.as_deref()) {
+                Ok(tls) => Some(tls),
+                Err(error) => {
+                    eprintln!("user-service: {error}");
+                    return std::process::ExitCode::FAILURE;
+                }
+            }
+        }
+        _ => None,
+    };
+    let auth = args.auth_token.as_ref().map(|token| {
+        let auth = lab08::BearerAuth::new().with_token(token.clone(), lab08::Role::ReadWrite);
+        match &args.read_only_token {
+            Some(read_only) => auth.with_token(read_only.clone(), lab08::Role::ReadOnly),
+            None => auth,
+        }
+    });
 
     let listener = match TcpListener::bind(args.addr).await {
         Ok(listener) => listener,
@@ -47,6 +91,8 @@ async fn main() -> std::process::ExitCode {
 
     let config = ServerConfig {
         seed_users: args.seed_users,
+        tls,
+        auth,
     };
     // Graceful shutdown stops accepting calls, sends HTTP/2 GOAWAY and waits for calls in
     // flight, and for each client to acknowledge. A stuck call or an unresponsive client
