@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the seed's Python client code (unchanged: seed_client.py, seed_streaming.py) and
-# checks.py against the Rust reference server.
+# Runs the seed's Python client code (unchanged: seed_client.py, seed_streaming.py),
+# checks.py and tls_checks.py against the Rust reference server.
 #
 #   bash polyglot/python/run.sh
 #
@@ -38,17 +38,35 @@ if (exec 3<>"/dev/tcp/127.0.0.1/50051") 2>/dev/null; then
 fi
 
 log="$(mktemp)"
-"$server_bin" --addr "$addr" --seed-users 100 >"$log" 2>&1 &
-server_pid=$!
-trap 'kill "$server_pid" 2>/dev/null || true; rm -f "$log"' EXIT
+pki="$(mktemp -d)"
+server_pid=""
+trap 'stop_server; rm -rf "$log" "$pki"' EXIT
 
-for _ in $(seq 100); do
-  grep -q "listening on" "$log" && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$log" >&2; echo "error: user-service exited" >&2; exit 1; }
-  sleep 0.05
-done
-grep -q "listening on" "$log" || { cat "$log" >&2; echo "error: user-service did not start" >&2; exit 1; }
-echo "==> $(head -n 1 "$log")"
+# start_server ADDR ARGS...: starts user-service on ADDR and waits for its start-up line.
+start_server() {
+  local listen="$1"
+  shift
+  "$server_bin" --addr "$listen" "$@" >"$log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 200); do
+    grep -q "listening on" "$log" && break
+    kill -0 "$server_pid" 2>/dev/null || { cat "$log" >&2; echo "error: user-service exited" >&2; exit 1; }
+    sleep 0.05
+  done
+  grep -q "listening on" "$log" || { cat "$log" >&2; echo "error: user-service did not start" >&2; exit 1; }
+  echo "==> $(head -n 1 "$log") ($*)"
+}
+
+# stop_server: SIGTERM, and wait for a clean exit.
+stop_server() {
+  if [ -n "$server_pid" ]; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid"
+    server_pid=""
+  fi
+}
+
+start_server "$addr" --seed-users 100
 
 echo "==> the seed's client: seed_client.py"
 output="$(cd "$generated" && PYTHONPATH="$generated" "$venv/bin/python" "$here/seed_client.py")"
@@ -70,7 +88,26 @@ fi
 
 echo "==> checks.py"
 PYTHONPATH="$generated" "$venv/bin/python" "$here/checks.py" "localhost:50051"
-
-kill -TERM "$server_pid"
-wait "$server_pid"
+stop_server
 echo "==> user-service stopped cleanly"
+
+echo "==> a throwaway PKI for the TLS checks (keys exist only in $pki)"
+cargo run --quiet --manifest-path "$root/Cargo.toml" -p solution08-security --bin test-pki -- "$pki" >/dev/null
+tls_addr="127.0.0.1:50052"
+
+echo "==> TLS: tls_checks.py"
+start_server "$tls_addr" --seed-users 10 --tls-cert "$pki/server.pem" --tls-key "$pki/server.key"
+PYTHONPATH="$generated" "$venv/bin/python" "$here/tls_checks.py" --target "localhost:50052" \
+  --ca "$pki/ca.pem" --other-ca "$pki/foreign-ca.pem"
+stop_server
+
+echo "==> mutual TLS and bearer tokens: tls_checks.py"
+start_server "$tls_addr" --seed-users 10 --tls-cert "$pki/server.pem" --tls-key "$pki/server.key" \
+  --client-ca "$pki/ca.pem" --auth-token "py-writer" --read-only-token "py-reader"
+PYTHONPATH="$generated" "$venv/bin/python" "$here/tls_checks.py" --target "localhost:50052" \
+  --ca "$pki/ca.pem" --other-ca "$pki/foreign-ca.pem" \
+  --cert "$pki/client.pem" --key "$pki/client.key" --client-ca \
+  --foreign-cert "$pki/foreign-client.pem" --foreign-key "$pki/foreign-client.key" \
+  --token "py-writer" --read-only-token "py-reader"
+stop_server
+echo "==> all Python checks passed"

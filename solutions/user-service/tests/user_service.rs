@@ -629,6 +629,201 @@ fn user_client_list_prints_one_line_per_user() {
     );
 }
 
+/// A fresh test PKI (CA, server and client certificates, a foreign CA) in its own directory.
+fn test_pki(name: &str) -> lab08::PkiFiles {
+    let dir = std::env::temp_dir().join(format!("user-service-{name}-{}", std::process::id()));
+    lab08::TestPki::generate()
+        .write_to(&dir)
+        .expect("the test PKI can be written to a temporary directory")
+}
+
+/// Runs `user-client ARGS` to completion.
+fn run_user_client(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_user-client"))
+        .args(args)
+        .output()
+        .expect("user-client runs")
+}
+
+fn path(path: &std::path::Path) -> &str {
+    path.to_str().expect("temporary paths are UTF-8")
+}
+
+#[test]
+fn tls_flags_serve_tls_only_and_client_ca_requires_a_client_certificate() {
+    let pki = test_pki("tls");
+    let server = RunningServer::start(&[
+        "--seed-users",
+        "1",
+        "--tls-cert",
+        path(&pki.server_cert),
+        "--tls-key",
+        path(&pki.server_key),
+        "--client-ca",
+        path(&pki.ca_cert),
+    ]);
+    let https = format!("https://localhost:{}", server.addr.port());
+    let http = format!("http://{}", server.addr);
+
+    let with_cert = run_user_client(&[
+        "--addr",
+        &https,
+        "--ca",
+        path(&pki.ca_cert),
+        "--cert",
+        path(&pki.client_cert),
+        "--key",
+        path(&pki.client_key),
+        "get",
+        "1",
+    ]);
+    assert!(with_cert.status.success(), "{with_cert:?}");
+    assert!(String::from_utf8_lossy(&with_cert.stdout).starts_with("User: User 1\n"));
+
+    let without_cert = run_user_client(&["--addr", &https, "--ca", path(&pki.ca_cert), "get", "1"]);
+    assert!(
+        !without_cert.status.success(),
+        "mutual TLS must refuse a client without a certificate"
+    );
+    let foreign_cert = run_user_client(&[
+        "--addr",
+        &https,
+        "--ca",
+        path(&pki.ca_cert),
+        "--cert",
+        path(&pki.foreign_client_cert),
+        "--key",
+        path(&pki.foreign_client_key),
+        "get",
+        "1",
+    ]);
+    assert!(
+        !foreign_cert.status.success(),
+        "a certificate from a foreign CA must be refused"
+    );
+    let plaintext = run_user_client(&["--addr", &http, "--timeout", "2", "get", "1"]);
+    assert!(
+        !plaintext.status.success(),
+        "a plaintext client must be refused"
+    );
+    let wrong_ca = run_user_client(&[
+        "--addr",
+        &https,
+        "--ca",
+        path(&pki.foreign_ca_cert),
+        "--cert",
+        path(&pki.client_cert),
+        "--key",
+        path(&pki.client_key),
+        "get",
+        "1",
+    ]);
+    assert!(
+        !wrong_ca.status.success(),
+        "a client trusting another CA must refuse the server"
+    );
+    assert!(
+        String::from_utf8_lossy(&wrong_ca.stderr).contains("UnknownIssuer"),
+        "{wrong_ca:?}"
+    );
+}
+
+#[tokio::test]
+async fn auth_tokens_protect_user_service_but_not_health() {
+    let server = RunningServer::start(&[
+        "--seed-users",
+        "1",
+        "--auth-token",
+        "s3cret",
+        "--read-only-token",
+        "reader",
+    ]);
+    let url = format!("http://{}", server.addr);
+
+    let anonymous = run_user_client(&["--addr", &url, "get", "1"]);
+    assert_eq!(anonymous.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&anonymous.stderr).starts_with("user-client: Unauthenticated: "),
+        "{anonymous:?}"
+    );
+    let wrong = run_user_client(&["--addr", &url, "--token", "guess", "list"]);
+    assert!(String::from_utf8_lossy(&wrong.stderr).starts_with("user-client: Unauthenticated: "));
+
+    let writer = run_user_client(&[
+        "--addr",
+        &url,
+        "--token",
+        "s3cret",
+        "create",
+        "Ann,ann@example.com",
+    ]);
+    assert!(writer.status.success(), "{writer:?}");
+    let reader_reads = run_user_client(&["--addr", &url, "--token", "reader", "get", "2"]);
+    assert!(reader_reads.status.success(), "{reader_reads:?}");
+    let reader_writes = run_user_client(&[
+        "--addr",
+        &url,
+        "--token",
+        "reader",
+        "create",
+        "Bo,bo@example.com",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&reader_writes.stderr)
+            .starts_with("user-client: PermissionDenied: "),
+        "{reader_writes:?}"
+    );
+
+    // Health needs no token: load balancers and probes hold no secrets.
+    let status = HealthClient::new(server.channel())
+        .check(HealthCheckRequest {
+            service: "user.UserService".into(),
+        })
+        .await
+        .expect("health answers without a token")
+        .into_inner()
+        .status();
+    assert_eq!(status, ServingStatus::Serving);
+}
+
+#[test]
+fn a_missing_or_non_pem_certificate_file_is_a_clear_error() {
+    let pki = test_pki("bad-pem");
+    let missing = Command::new(env!("CARGO_BIN_EXE_user-service"))
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--tls-cert",
+            "/no/such/cert.pem",
+            "--tls-key",
+        ])
+        .arg(&pki.server_key)
+        .output()
+        .expect("user-service runs");
+    assert!(!missing.status.success());
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        stderr.contains("/no/such/cert.pem"),
+        "the error names the file: {stderr}"
+    );
+
+    let not_pem = pki.ca_cert.with_file_name("not-pem.txt");
+    std::fs::write(&not_pem, "hello").expect("writable");
+    let garbage = Command::new(env!("CARGO_BIN_EXE_user-service"))
+        .args(["--addr", "127.0.0.1:0", "--tls-cert"])
+        .arg(&not_pem)
+        .arg("--tls-key")
+        .arg(&pki.server_key)
+        .output()
+        .expect("user-service runs");
+    assert!(!garbage.status.success());
+    let stderr = String::from_utf8_lossy(&garbage.stderr);
+    assert!(
+        stderr.contains("not-pem.txt") && stderr.to_lowercase().contains("pem"),
+        "the error names the file and says it is not PEM: {stderr}"
+    );
+}
+
 /// Runs `user-client ARGS` with `input` on its standard input (then closed), to completion.
 fn run_user_client_with_stdin(args: &[&str], input: &[u8]) -> std::process::Output {
     let mut client = Command::new(env!("CARGO_BIN_EXE_user-client"))
