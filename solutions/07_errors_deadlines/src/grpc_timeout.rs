@@ -1,0 +1,79 @@
+//! Step 2: the `grpc-timeout` header.
+//!
+//! A gRPC deadline travels as a *duration*, not a point in time, because the client's and the
+//! server's clocks need not agree: the header says how long the caller is still willing to
+//! wait, measured from the moment the request was sent. The protocol's grammar is
+//!
+//! ```text
+//! Timeout      → "grpc-timeout" TimeoutValue TimeoutUnit
+//! TimeoutValue → {positive integer as ASCII string of at most 8 digits}
+//! TimeoutUnit  → Hour / Minute / Second / Millisecond / Microsecond / Nanosecond
+//!                 "H"    "M"      "S"      "m"           "u"           "n"
+//! ```
+//!
+//! Eight digits in the most precise unit that fits: tonic sends 5 seconds as `5000000u`.
+
+use std::time::Duration;
+
+use http::HeaderMap;
+use tonic::Status;
+
+/// The name of the header that carries a call's deadline.
+pub const GRPC_TIMEOUT: &str = "grpc-timeout";
+
+// ANCHOR: parse_grpc_timeout
+/// The duration a `grpc-timeout` value stands for, or `None` when it breaks the grammar.
+///
+/// `"250m"` is 250 ms, `"5000000u"` is 5 s, `"1H"` is an hour. One to eight ASCII digits,
+/// then exactly one unit letter, nothing else: no sign, no space, no decimal point, no
+/// ninth digit. `"0n"` is accepted (grpc-go's encoder writes it for a deadline that has
+/// already passed) and means "no time left".
+pub fn parse_grpc_timeout(value: &str) -> Option<Duration> {
+    // Split off the last *byte*: slicing a `str` at `len() - 1` panics when the last
+    // character is not ASCII, and a header is whatever the client sent.
+    let (&unit, digits) = value.as_bytes().split_last()?;
+    if digits.is_empty() || digits.len() > 8 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    // At most 8 digits: `99_999_999 * 3600` seconds is far inside a `u64`.
+    let amount: u64 = digits
+        .iter()
+        .fold(0, |number, digit| number * 10 + u64::from(digit - b'0'));
+    let duration = match unit {
+        b'H' => Duration::from_secs(amount * 60 * 60),
+        b'M' => Duration::from_secs(amount * 60),
+        b'S' => Duration::from_secs(amount),
+        b'm' => Duration::from_millis(amount),
+        b'u' => Duration::from_micros(amount),
+        b'n' => Duration::from_nanos(amount),
+        _ => return None,
+    };
+    Some(duration)
+}
+// ANCHOR_END: parse_grpc_timeout
+
+// ANCHOR: call_timeout
+/// The timeout a request's headers ask for: `Ok(None)` when there is no `grpc-timeout`,
+/// `Err(INTERNAL)` when there is one that does not parse.
+///
+/// The protocol document gives the grammar but not what a server does with a value that
+/// breaks it. grpc-go refuses the call with `INTERNAL` ("malformed time-out"), and so do we:
+/// a caller that meant to set a deadline and got the syntax wrong should find out, rather
+/// than get a call with no deadline at all, which is what tonic's own server does with it.
+pub fn call_timeout(headers: &HeaderMap) -> Result<Option<Duration>, Status> {
+    let Some(value) = headers.get(GRPC_TIMEOUT) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(parse_grpc_timeout)
+        .map(Some)
+        .ok_or_else(|| {
+            Status::internal(format!(
+                "malformed grpc-timeout {value:?}: expected 1 to 8 digits and one of the units \
+                 H, M, S, m, u, n"
+            ))
+        })
+}
+// ANCHOR_END: call_timeout
