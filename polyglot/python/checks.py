@@ -3,6 +3,7 @@
 Run by run.sh after the seed's own client; exits non-zero on the first broken promise.
 """
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
@@ -91,6 +92,20 @@ def check_streaming(stub, seeded):
     ]
     assert replies == ["Echo: a", "Echo: b", "Echo: c"], replies
     print("Chat: three messages echoed in order")
+
+    # A deadline that passes while the handler runs: an upload that stalls after one user.
+    before = all_ids(stub)
+
+    def stalled_upload():
+        yield user_pb2.CreateUserRequest(name="Slow", email="slow@example.com")
+        time.sleep(1.5)
+
+    details = expect_code(
+        lambda: stub.CreateUsers(stalled_upload(), timeout=0.3),
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+    )
+    assert all_ids(stub) == before, "a call that ran out of time must store nothing"
+    print(f"CreateUsers(timeout=0.3, stalled) -> DEADLINE_EXCEEDED, nothing stored: {details}")
 
 
 def main():

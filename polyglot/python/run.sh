@@ -48,7 +48,7 @@ start_server() {
   shift
   "$server_bin" --addr "$listen" "$@" >"$log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 200); do
+  for _ in $(seq 600); do
     grep -q "listening on" "$log" && break
     kill -0 "$server_pid" 2>/dev/null || { cat "$log" >&2; echo "error: user-service exited" >&2; exit 1; }
     sleep 0.05

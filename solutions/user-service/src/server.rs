@@ -71,6 +71,9 @@ pub async fn serve(
         builder = builder.tls_config(tls)?;
     }
     builder
+        // An expired `grpc-timeout` ends the call with DEADLINE_EXCEEDED and drops the
+        // handler's work (tonic alone answers CANCELLED; chapter 7).
+        .layer(lab07::DeadlineLayer::new())
         // Over-limit requests get the specification's RESOURCE_EXHAUSTED (see `limits`).
         .layer(MapResponseLayer::new(limits::spec_status_in_headers))
         .add_service(health_service)

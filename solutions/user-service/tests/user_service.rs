@@ -380,6 +380,78 @@ async fn chat_echoes_in_order_and_reports_bad_bytes_with_a_status() {
 }
 
 #[tokio::test]
+async fn a_raw_grpc_timeout_that_has_expired_is_deadline_exceeded_and_the_handler_never_runs() {
+    let server = RunningServer::start(&["--seed-users", "1"]);
+    let mut raw = lab07::testing::RawGrpcClient::connect(server.addr)
+        .await
+        .expect("connects");
+    // GetUserRequest { id: 1 } with no time left: tonic alone would still run the handler.
+    let response = raw
+        .unary("/user.UserService/GetUser", Some("0n"), &[0x08, 0x01])
+        .await
+        .expect("an HTTP/2 answer");
+    let status = response.status().expect("a gRPC status");
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+
+    let fine = raw
+        .unary("/user.UserService/GetUser", Some("5S"), &[0x08, 0x01])
+        .await
+        .expect("an HTTP/2 answer");
+    assert_eq!(fine.status().map(|s| s.code()), Some(Code::Ok));
+}
+
+#[tokio::test]
+async fn a_deadline_that_expires_while_the_handler_runs_is_deadline_exceeded_and_stores_nothing() {
+    let server = RunningServer::start(&["--seed-users", "2"]);
+    // Raw HTTP/2, because tonic's client would start its own timer from the header and
+    // report CANCELLED locally before the server's answer arrived.
+    let tcp = tokio::net::TcpStream::connect(server.addr)
+        .await
+        .expect("connects");
+    let (client, connection) = h2::client::handshake(tcp).await.expect("HTTP/2");
+    tokio::spawn(connection);
+    let mut client = client.ready().await.expect("ready for a call");
+    let request = http::Request::post(format!(
+        "http://{}/user.UserService/CreateUsers",
+        server.addr
+    ))
+    .header("content-type", "application/grpc")
+    .header("te", "trailers")
+    .header("grpc-timeout", "200m")
+    .body(())
+    .expect("a valid request");
+    let (response, mut upload) = client
+        .send_request(request, false)
+        .expect("the call starts");
+    // One CreateUserRequest { name: "Slow", email: "s@x.io" }, and then nothing more: the
+    // stream stays open, so the handler waits for the rest of the batch.
+    let mut message = vec![0x0a, 0x04];
+    message.extend(b"Slow");
+    message.extend([0x12, 0x06]);
+    message.extend(b"s@x.io");
+    let mut framed = vec![0, 0, 0, 0, message.len() as u8];
+    framed.extend(message);
+    upload
+        .send_data(bytes::Bytes::from(framed), false)
+        .expect("the message is sent");
+
+    let response = tokio::time::timeout(Duration::from_secs(5), response)
+        .await
+        .expect("the server answers once the 200 ms deadline has passed")
+        .expect("an HTTP/2 response");
+    let status = tonic::Status::from_header_map(response.headers())
+        .expect("a Trailers-Only answer carries grpc-status in its headers");
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    drop(upload);
+
+    assert_eq!(
+        all_ids(&server).await,
+        [1, 2],
+        "the abandoned upload stored nothing"
+    );
+}
+
+#[tokio::test]
 async fn health_reports_serving_for_the_server_and_for_user_service() {
     let server = RunningServer::start(&[]);
     let mut health = HealthClient::new(server.channel());
@@ -601,6 +673,28 @@ fn user_client_chat_sends_stdin_lines_and_prints_the_replies() {
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
         "Server: Echo: Hello\nServer: Echo: How are you?\nServer: Echo: Goodbye\n"
+    );
+}
+
+#[test]
+fn user_client_retries_only_within_its_deadline() {
+    // Nothing listens on this port (it was free a moment ago): every attempt is refused.
+    let free_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("binds")
+        .local_addr()
+        .expect("bound")
+        .port();
+    let started = std::time::Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_user-client"))
+        .args(["--addr", &format!("http://127.0.0.1:{free_port}")])
+        .args(["--timeout", "1", "--retries", "2", "get", "1"])
+        .output()
+        .expect("user-client runs");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the retries must end: {:?}",
+        started.elapsed()
     );
 }
 

@@ -4,6 +4,9 @@
 
 use std::{path::PathBuf, process::ExitCode, time::Duration};
 
+use lab07::Idempotency;
+use tokio::time::Instant;
+
 use clap::{Parser, Subcommand};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{
@@ -48,6 +51,12 @@ struct Args {
     /// Send `authorization: Bearer TOKEN` with every call.
     #[arg(long)]
     token: Option<String>,
+
+    /// Retry a failed call up to N times, with exponential backoff and jitter, for retryable
+    /// codes only, and never past --timeout (which covers all attempts together).
+    /// CreateUsers is retried only when the server was never reached.
+    #[arg(long, default_value_t = 0)]
+    retries: u32,
 
     #[command(subcommand)]
     command: Command,
@@ -127,9 +136,13 @@ async fn main() -> ExitCode {
         }
     };
     let client = UserServiceClient::with_interceptor(channel, token);
+    let calls = Calls {
+        policy: lab07::RetryPolicy::default().with_max_attempts(args.retries.saturating_add(1)),
+        deadline: Instant::now() + timeout,
+    };
 
     match args.command {
-        Command::Get { id } => match get(client, id, timeout).await {
+        Command::Get { id } => match get(client, id, &calls).await {
             Ok(user) => {
                 println!("User: {}", user.name);
                 println!("  id:    {}", user.id);
@@ -138,7 +151,7 @@ async fn main() -> ExitCode {
             }
             Err(status) => fail(&status),
         },
-        Command::List { page, page_size } => match list(client, page, page_size, timeout).await {
+        Command::List { page, page_size } => match list(client, page, page_size, &calls).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(status) => fail(&status),
         },
@@ -146,7 +159,7 @@ async fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(status) => fail(&status),
         },
-        Command::Create { users } => match create(client, users, timeout).await {
+        Command::Create { users } => match create(client, users, &calls).await {
             Ok(response) => {
                 for user in &response.users {
                     println!("{}\t{}\t{}", user.id, user.name, user.email);
@@ -208,11 +221,22 @@ fn parse_user(text: &str) -> CreateUserRequest {
 async fn create(
     client: Client,
     users: Vec<String>,
-    timeout: Duration,
+    calls: &Calls,
 ) -> Result<CreateUsersResponse, Status> {
     if !users.is_empty() {
         let requests: Vec<CreateUserRequest> = users.iter().map(|user| parse_user(user)).collect();
-        return upload(client, tokio_stream::iter(requests), timeout).await;
+        // A batch from the command line can be sent again, so a retry is possible; it is
+        // made only when the server was never reached (CreateUsers is not idempotent).
+        return calls
+            .run(Idempotency::NotIdempotent, |attempt| {
+                let mut client = client.clone();
+                let requests = tokio_stream::iter(requests.clone());
+                async move {
+                    let response = client.create_users(attempt.request(requests)).await?;
+                    Ok(response.into_inner())
+                }
+            })
+            .await;
     }
     // Standard input is read on a blocking thread and each line is sent as soon as it is
     // read: the upload is a stream, not a file loaded into memory first.
@@ -227,17 +251,10 @@ async fn create(
             }
         }
     });
-    upload(client, ReceiverStream::new(receiver), timeout).await
-}
-
-/// One CreateUsers call streaming `requests`, within `timeout`.
-async fn upload(
-    mut client: Client,
-    requests: impl tokio_stream::Stream<Item = CreateUserRequest> + Send + 'static,
-    timeout: Duration,
-) -> Result<CreateUsersResponse, Status> {
-    let mut request = tonic::Request::new(requests);
-    request.set_timeout(timeout);
+    // Lines read from stdin are gone once sent: this upload is made once, never retried.
+    let mut client = client;
+    let mut request = tonic::Request::new(ReceiverStream::new(receiver));
+    request.set_timeout(calls.deadline.saturating_duration_since(Instant::now()));
     Ok(client.create_users(request).await?.into_inner())
 }
 
@@ -273,11 +290,39 @@ fn endpoint(args: &Args) -> Result<Endpoint, String> {
     lab08::tls_endpoint(&args.addr, tls).map_err(|error| format!("--addr: {error}"))
 }
 
-/// GetUser with a deadline: chapter 3's client call, through the token interceptor.
-async fn get(mut client: Client, id: i32, timeout: Duration) -> Result<User, Status> {
-    let mut request = tonic::Request::new(GetUserRequest { id });
-    request.set_timeout(timeout);
-    Ok(client.get_user(request).await?.into_inner())
+/// How every call is made: chapter 7's retry policy, within one deadline for all attempts.
+struct Calls {
+    policy: lab07::RetryPolicy,
+    deadline: Instant,
+}
+
+impl Calls {
+    /// Runs `call` under the policy; each attempt's request carries the time left.
+    async fn run<T, F, Fut>(&self, idempotency: Idempotency, call: F) -> Result<T, Status>
+    where
+        F: FnMut(lab07::Attempt) -> Fut,
+        Fut: std::future::Future<Output = Result<T, Status>>,
+    {
+        let mut rng = fastrand::Rng::new();
+        lab07::call_with_retries(&self.policy, self.deadline, idempotency, &mut rng, call)
+            .await
+            .map_err(lab07::local_timeout_as_deadline_exceeded)
+    }
+}
+
+/// GetUser, retried as the policy allows: reads are idempotent.
+async fn get(client: Client, id: i32, calls: &Calls) -> Result<User, Status> {
+    calls
+        .run(Idempotency::Idempotent, |attempt| {
+            let mut client = client.clone();
+            async move {
+                let response = client
+                    .get_user(attempt.request(GetUserRequest { id }))
+                    .await?;
+                Ok(response.into_inner())
+            }
+        })
+        .await
 }
 
 /// Prints `status` the way every subcommand reports a failed call.
@@ -288,31 +333,33 @@ fn fail(status: &Status) -> ExitCode {
 
 // ANCHOR: list_client
 /// Prints each user of the page as it arrives: `id<TAB>name<TAB>email`.
-async fn list(
-    mut client: Client,
-    page: i32,
-    page_size: i32,
-    timeout: Duration,
-) -> Result<(), Status> {
-    let mut request = tonic::Request::new(ListUsersRequest { page, page_size });
-    // Sent to the server as `grpc-timeout`, so it can stop early too.
-    request.set_timeout(timeout);
-    // tonic enforces `set_timeout` only until the response headers arrive, not while the
-    // messages stream (tests/tonic_behaviour.rs shows it). gRPC means a deadline for the
+async fn list(client: Client, page: i32, page_size: i32, calls: &Calls) -> Result<(), Status> {
+    // Starting the stream may be retried; once a user has arrived it may not (the call is
+    // committed), so only the opening is inside the retry policy.
+    let mut users = calls
+        .run(Idempotency::Idempotent, |attempt| {
+            let mut client = client.clone();
+            async move {
+                let request = attempt.request(ListUsersRequest { page, page_size });
+                Ok(client.list_users(request).await?.into_inner())
+            }
+        })
+        .await?;
+    // tonic enforces a request's timeout only until the response headers arrive, not while
+    // the messages stream (tests/tonic_behaviour.rs shows it). gRPC means a deadline for the
     // whole call, so the client bounds the whole read itself.
     let read_page = async {
-        let mut users = client.list_users(request).await?.into_inner();
         while let Some(user) = users.message().await? {
             println!("{}\t{}\t{}", user.id, user.name, user.email);
         }
         Ok(())
     };
-    tokio::time::timeout(timeout, read_page)
+    tokio::time::timeout_at(calls.deadline, read_page)
         .await
         .unwrap_or_else(|_| {
-            Err(Status::deadline_exceeded(format!(
-                "the page did not finish streaming within {timeout:?}"
-            )))
+            Err(Status::deadline_exceeded(
+                "the page did not finish streaming before the deadline",
+            ))
         })
 }
 // ANCHOR_END: list_client
