@@ -55,6 +55,8 @@ start_server() {
   done
   grep -q "listening on" "$log" || { cat "$log" >&2; echo "error: user-service did not start" >&2; exit 1; }
   echo "==> $(head -n 1 "$log") ($*)"
+  # The bound port, from the start-up line (`user-service listening on 127.0.0.1:PORT`).
+  server_port="$(head -n 1 "$log" | sed -E 's/.*:([0-9]+)$/\1/')"
 }
 
 # stop_server: SIGTERM, and wait for a clean exit.
@@ -93,18 +95,19 @@ echo "==> user-service stopped cleanly"
 
 echo "==> a throwaway PKI for the TLS checks (keys exist only in $pki)"
 cargo run --quiet --manifest-path "$root/Cargo.toml" -p solution08-security --bin test-pki -- "$pki" >/dev/null
-tls_addr="127.0.0.1:50052"
+# Any free port: only the seed's own client needs 50051.
+tls_addr="127.0.0.1:0"
 
 echo "==> TLS: tls_checks.py"
 start_server "$tls_addr" --seed-users 10 --tls-cert "$pki/server.pem" --tls-key "$pki/server.key"
-PYTHONPATH="$generated" "$venv/bin/python" "$here/tls_checks.py" --target "localhost:50052" \
+PYTHONPATH="$generated" "$venv/bin/python" "$here/tls_checks.py" --target "localhost:$server_port" \
   --ca "$pki/ca.pem" --other-ca "$pki/foreign-ca.pem"
 stop_server
 
 echo "==> mutual TLS and bearer tokens: tls_checks.py"
 start_server "$tls_addr" --seed-users 10 --tls-cert "$pki/server.pem" --tls-key "$pki/server.key" \
   --client-ca "$pki/ca.pem" --auth-token "py-writer" --read-only-token "py-reader"
-PYTHONPATH="$generated" "$venv/bin/python" "$here/tls_checks.py" --target "localhost:50052" \
+PYTHONPATH="$generated" "$venv/bin/python" "$here/tls_checks.py" --target "localhost:$server_port" \
   --ca "$pki/ca.pem" --other-ca "$pki/foreign-ca.pem" \
   --cert "$pki/client.pem" --key "$pki/client.key" --client-ca \
   --foreign-cert "$pki/foreign-client.pem" --foreign-key "$pki/foreign-client.key" \
