@@ -9,11 +9,10 @@ use std::net::SocketAddr;
 use bytes::{Buf, BufMut};
 use hyper_util::rt::TokioIo;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{
     Code, Status,
     service::Routes,
-    transport::{Channel, Endpoint, Server, Uri},
+    transport::{Channel, Endpoint, Server, Uri, server::TcpIncoming},
 };
 
 /// A server running on a loopback port for the length of one test.
@@ -43,10 +42,15 @@ impl TestServer {
         let task = tokio::spawn(
             Server::builder()
                 .add_routes(routes)
-                .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async {
-                    // Either an explicit shutdown or the TestServer being dropped.
-                    let _ = stopped.await;
-                }),
+                // With TCP_NODELAY, as a deployed server should (see chapter 10): small
+                // responses are not held back by Nagle's algorithm.
+                .serve_with_incoming_shutdown(
+                    TcpIncoming::from(listener).with_nodelay(Some(true)),
+                    async {
+                        // Either an explicit shutdown or the TestServer being dropped.
+                        let _ = stopped.await;
+                    },
+                ),
         );
         Self {
             addr,
