@@ -5,7 +5,10 @@ use std::{future::Future, sync::Arc};
 use lab03::InMemoryUserStore;
 use lab08::BearerAuth;
 use tokio::net::TcpListener;
-use tonic::transport::{Server, ServerTlsConfig, server::TcpIncoming};
+use tonic::{
+    codec::CompressionEncoding,
+    transport::{Server, ServerTlsConfig, server::TcpIncoming},
+};
 use tower::util::MapResponseLayer;
 use workbook_proto::user::user_service_server::UserServiceServer;
 
@@ -38,7 +41,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let store = Arc::new(InMemoryUserStore::with_seed_users(config.seed_users));
-    let user_service = UserServiceServer::new(ReferenceUserService::new(store));
+    // gzip both ways, when the client asks for it: a request may arrive compressed, and a
+    // response is compressed only for a client that lists gzip in `grpc-accept-encoding`
+    // (chapter 10 shows when that pays and when it costs).
+    let user_service = UserServiceServer::new(ReferenceUserService::new(store))
+        .accept_compressed(CompressionEncoding::Gzip)
+        .send_compressed(CompressionEncoding::Gzip);
     // With tokens configured, UserService sits behind chapter 8's authentication and
     // per-method authorization; health checks and reflection stay open, so load balancers
     // and tools need no secret.

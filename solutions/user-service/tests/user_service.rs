@@ -699,6 +699,35 @@ fn user_client_retries_only_within_its_deadline() {
 }
 
 #[test]
+fn user_client_gzip_compresses_both_ways() {
+    let server = RunningServer::start(&["--seed-users", "3"]);
+    let url = format!("http://{}", server.addr);
+    let output = run_user_client(&["--addr", &url, "--gzip", "list"]);
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 3);
+    let created = run_user_client(&["--addr", &url, "--gzip", "create", "Zed,zed@example.com"]);
+    assert!(created.status.success(), "{created:?}");
+}
+
+#[tokio::test]
+async fn the_server_answers_gzip_only_to_a_client_that_accepts_it() {
+    let server = RunningServer::start(&["--seed-users", "1"]);
+    let mut raw = lab07::testing::RawGrpcClient::connect(server.addr)
+        .await
+        .expect("connects");
+    // This raw client sends no grpc-accept-encoding: the answer must not be compressed.
+    let response = raw
+        .unary("/user.UserService/GetUser", None, &[0x08, 0x01])
+        .await
+        .expect("an HTTP/2 answer");
+    assert!(
+        !response.headers.contains_key("grpc-encoding"),
+        "{:?}",
+        response.headers
+    );
+}
+
+#[test]
 fn user_client_list_prints_one_line_per_user() {
     let server = RunningServer::start(&["--seed-users", "5"]);
     let url = format!("http://{}", server.addr);

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{
     Status,
+    codec::CompressionEncoding,
     service::{Interceptor, interceptor::InterceptedService},
     transport::{Channel, Endpoint},
 };
@@ -57,6 +58,10 @@ struct Args {
     /// CreateUsers is retried only when the server was never reached.
     #[arg(long, default_value_t = 0)]
     retries: u32,
+
+    /// Compress requests with gzip and ask for gzip-compressed responses.
+    #[arg(long)]
+    gzip: bool,
 
     #[command(subcommand)]
     command: Command,
@@ -135,7 +140,12 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let client = UserServiceClient::with_interceptor(channel, token);
+    let mut client = UserServiceClient::with_interceptor(channel, token);
+    if args.gzip {
+        client = client
+            .send_compressed(CompressionEncoding::Gzip)
+            .accept_compressed(CompressionEncoding::Gzip);
+    }
     let calls = Calls {
         policy: lab07::RetryPolicy::default().with_max_attempts(args.retries.saturating_add(1)),
         deadline: Instant::now() + timeout,
