@@ -35,7 +35,14 @@ def round_robin_channel(addresses):
     # addresses in one target; grpcio then keeps a subchannel (a connection) to each, and
     # its round_robin picker rotates every call over the ones that are READY.
     target = "ipv4:" + ",".join(addresses)
-    return grpc.insecure_channel(target, options=[("grpc.lb_policy_name", "round_robin")])
+    options = [
+        ("grpc.lb_policy_name", "round_robin"),
+        # Without this, grpcio sends the whole comma-separated list as the `:authority`
+        # header, which is not a valid authority: the Rust server (hyper) resets every
+        # stream with PROTOCOL_ERROR. Name the service instead, as a DNS target would.
+        ("grpc.default_authority", "localhost"),
+    ]
+    return grpc.insecure_channel(target, options=options)
 # ANCHOR_END: round_robin_channel
 
 
