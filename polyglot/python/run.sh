@@ -40,7 +40,8 @@ fi
 log="$(mktemp)"
 pki="$(mktemp -d)"
 server_pid=""
-trap 'stop_server; rm -rf "$log" "$pki"' EXIT
+lb_pids=()
+trap 'stop_server; for pid in "${lb_pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$log" "$pki"' EXIT
 
 # start_server ADDR ARGS...: starts user-service on ADDR and waits for its start-up line.
 start_server() {
@@ -113,4 +114,28 @@ PYTHONPATH="$generated" "$venv/bin/python" "$here/tls_checks.py" --target "local
   --foreign-cert "$pki/foreign-client.pem" --foreign-key "$pki/foreign-client.key" \
   --token "py-writer" --read-only-token "py-reader"
 stop_server
+
+echo "==> grpcio's own round_robin over three servers, one killed half-way: lb_checks.py"
+lb_targets=""
+for i in 1 2 3; do
+  lb_log="$log.lb$i"
+  "$server_bin" --addr 127.0.0.1:0 --seed-users 10 >"$lb_log" 2>&1 &
+  lb_pids+=($!)
+  for _ in $(seq 600); do
+    grep -q "listening on" "$lb_log" && break
+    sleep 0.05
+  done
+  port="$(head -n 1 "$lb_log" | sed -E 's/.*:([0-9]+)$/\1/')"
+  lb_targets="$lb_targets${lb_targets:+,}127.0.0.1:$port"
+done
+echo "==> three servers: $lb_targets"
+PYTHONPATH="$generated" "$venv/bin/python" "$here/lb_checks.py" --targets "$lb_targets" \
+  --kill-pid "${lb_pids[1]}"
+wait "${lb_pids[1]}" 2>/dev/null || true # killed by lb_checks.py, as planned
+for pid in "${lb_pids[0]}" "${lb_pids[2]}"; do
+  kill -TERM "$pid"
+  wait "$pid"
+done
+lb_pids=()
+rm -f "$log".lb*
 echo "==> all Python checks passed"

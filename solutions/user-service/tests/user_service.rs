@@ -728,6 +728,46 @@ async fn the_server_answers_gzip_only_to_a_client_that_accepts_it() {
 }
 
 #[test]
+fn user_client_balances_over_targets_and_skips_or_fails_over_from_a_dead_one() {
+    let a = RunningServer::start(&["--seed-users", "1"]);
+    let b = RunningServer::start(&["--seed-users", "1"]);
+    // A port nothing listens on: a dead backend.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("binds")
+        .local_addr()
+        .expect("bound");
+    let targets = format!("{dead},{},{}", a.addr, b.addr);
+
+    for policy in ["round_robin", "pick_first"] {
+        for _ in 0..3 {
+            // The balancer learns that a backend is dead from one failed call; within one
+            // command, a retry is what moves on to the next backend.
+            let output = run_user_client(&[
+                "--target",
+                &targets,
+                "--lb",
+                policy,
+                "--retries",
+                "1",
+                "get",
+                "1",
+            ]);
+            assert!(
+                output.status.success(),
+                "--lb {policy} with one retry must get past the dead first target: {output:?}"
+            );
+        }
+    }
+    let without_retry = run_user_client(&["--target", &targets, "--lb", "pick_first", "get", "1"]);
+    assert!(
+        String::from_utf8_lossy(&without_retry.stderr).contains("Unavailable"),
+        "without a retry the dead first target costs the call: {without_retry:?}"
+    );
+    let unknown = run_user_client(&["--target", &targets, "--lb", "random", "get", "1"]);
+    assert_eq!(unknown.status.code(), Some(2));
+}
+
+#[test]
 fn user_client_list_prints_one_line_per_user() {
     let server = RunningServer::start(&["--seed-users", "5"]);
     let url = format!("http://{}", server.addr);

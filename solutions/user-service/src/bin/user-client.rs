@@ -9,6 +9,7 @@ use tokio::time::Instant;
 
 use clap::{Parser, Subcommand};
 use tokio_stream::wrappers::ReceiverStream;
+use tonic::codegen::http;
 use tonic::{
     Status,
     codec::CompressionEncoding,
@@ -28,6 +29,17 @@ struct Args {
     /// The server's URL.
     #[arg(long, default_value = "http://127.0.0.1:50051")]
     addr: String,
+
+    /// Several servers, `HOST:PORT,HOST:PORT,...`, balanced per call by --lb (chapter 9).
+    /// Replaces --addr. A server that is down costs the one call that finds out; add
+    /// --retries to move on to the next server within the same command.
+    #[arg(long, value_delimiter = ',', conflicts_with = "addr")]
+    target: Vec<String>,
+
+    /// How calls are spread over --target: `round_robin` (each call to the next ready
+    /// server) or `pick_first` (every call to the first server that works).
+    #[arg(long, default_value = "round_robin", value_parser = parse_policy)]
+    lb: lab09::Policy,
 
     /// Give up on a call after this many seconds (sent to the server as `grpc-timeout`).
     #[arg(long, default_value_t = 5.0)]
@@ -114,13 +126,6 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let endpoint = match endpoint(&args) {
-        Ok(endpoint) => endpoint.connect_timeout(timeout),
-        Err(message) => {
-            eprintln!("user-client: {message}");
-            return ExitCode::from(2);
-        }
-    };
     let token = match args
         .token
         .as_deref()
@@ -133,14 +138,42 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let channel = match endpoint.connect().await {
-        Ok(channel) => channel,
-        Err(error) => {
-            eprintln!("user-client: cannot connect to {}: {error:?}", args.addr);
-            return ExitCode::FAILURE;
+    let transport = if args.target.is_empty() {
+        let endpoint = match endpoint(&args.addr, &args) {
+            Ok(endpoint) => endpoint.connect_timeout(timeout),
+            Err(message) => {
+                eprintln!("user-client: {message}");
+                return ExitCode::from(2);
+            }
+        };
+        match endpoint.connect().await {
+            Ok(channel) => Transport::Single(channel),
+            Err(error) => {
+                eprintln!("user-client: cannot connect to {}: {error:?}", args.addr);
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        // One endpoint per target, each with the same TLS settings; the balancer connects
+        // to them itself and spreads the calls.
+        let scheme = if args.ca.is_some() { "https" } else { "http" };
+        let endpoints: Result<Vec<Endpoint>, String> = args
+            .target
+            .iter()
+            .map(|target| {
+                endpoint(&format!("{scheme}://{target}"), &args)
+                    .map(|endpoint| endpoint.connect_timeout(timeout))
+            })
+            .collect();
+        match endpoints {
+            Ok(endpoints) => Transport::Balanced(lab09::balancer(args.lb, endpoints)),
+            Err(message) => {
+                eprintln!("user-client: --target: {message}");
+                return ExitCode::from(2);
+            }
         }
     };
-    let mut client = UserServiceClient::with_interceptor(channel, token);
+    let mut client = UserServiceClient::with_interceptor(transport, token);
     if args.gzip {
         client = client
             .send_compressed(CompressionEncoding::Gzip)
@@ -268,8 +301,49 @@ async fn create(
     Ok(client.create_users(request).await?.into_inner())
 }
 
-/// The client every subcommand uses: a channel plus the optional bearer token.
-type Client = UserServiceClient<InterceptedService<Channel, OptionalToken>>;
+/// The client every subcommand uses: one server or a balanced set, plus the optional token.
+type Client = UserServiceClient<InterceptedService<Transport, OptionalToken>>;
+
+/// Where calls go: one server (`--addr`), or several balanced per call (`--target`, `--lb`).
+#[derive(Clone)]
+enum Transport {
+    Single(Channel),
+    Balanced(lab09::Balancer),
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl tower::Service<http::Request<tonic::body::Body>> for Transport {
+    type Response = http::Response<tonic::body::Body>;
+    type Error = BoxError;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Self::Response, BoxError>> + Send>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), BoxError>> {
+        match self {
+            Self::Single(channel) => channel.poll_ready(cx).map_err(Into::into),
+            Self::Balanced(balancer) => balancer.poll_ready(cx),
+        }
+    }
+
+    fn call(&mut self, request: http::Request<tonic::body::Body>) -> Self::Future {
+        match self {
+            Self::Single(channel) => {
+                let call = channel.call(request);
+                Box::pin(async move { call.await.map_err(Into::into) })
+            }
+            Self::Balanced(balancer) => Box::pin(balancer.call(request)),
+        }
+    }
+}
+
+fn parse_policy(name: &str) -> Result<lab09::Policy, String> {
+    name.parse()
+}
 
 /// Attaches the bearer token when `--token` was given, and nothing otherwise.
 #[derive(Clone)]
@@ -284,20 +358,17 @@ impl Interceptor for OptionalToken {
     }
 }
 
-/// The endpoint for `--addr`: plaintext, or TLS with `--ca` (and `--cert`/`--key`).
-fn endpoint(args: &Args) -> Result<Endpoint, String> {
+/// The endpoint for `url`: plaintext, or TLS with `--ca` (and `--cert`/`--key`).
+fn endpoint(url: &str, args: &Args) -> Result<Endpoint, String> {
     let Some(ca) = &args.ca else {
-        return Endpoint::from_shared(args.addr.clone()).map_err(|error| {
-            format!(
-                "--addr {:?} is not a URL ({error}); use e.g. http://127.0.0.1:50051",
-                args.addr
-            )
+        return Endpoint::from_shared(url.to_owned()).map_err(|error| {
+            format!("{url:?} is not a URL ({error}); use e.g. http://127.0.0.1:50051")
         });
     };
     let identity = args.cert.as_deref().zip(args.key.as_deref());
     let tls = lab08::client_tls_from_files(ca, args.server_name.as_deref(), identity)
         .map_err(|error| error.to_string())?;
-    lab08::tls_endpoint(&args.addr, tls).map_err(|error| format!("--addr: {error}"))
+    lab08::tls_endpoint(url, tls).map_err(|error| error.to_string())
 }
 
 /// How every call is made: chapter 7's retry policy, within one deadline for all attempts.
