@@ -1339,24 +1339,25 @@ mod step_6_raw_http2 {
             )
         );
 
-        // gzip, to a server built without it: UNIMPLEMENTED, and the encodings it accepts.
+        // deflate, which the server does not accept (it takes gzip): UNIMPLEMENTED, and the
+        // encodings it does accept.
         let mut request = get_user(1);
         request.compressed = true;
         request
             .headers
-            .insert("grpc-encoding", HeaderValue::from_static("gzip"));
+            .insert("grpc-encoding", HeaderValue::from_static("deflate"));
         let response = call(server, request).await;
         assert_eq!(response.grpc_status(), Some("12"), "UNIMPLEMENTED is 12");
         assert_eq!(
             response.grpc_message().as_deref(),
-            Some("Content is compressed with `gzip` which isn't supported")
+            Some("Content is compressed with `deflate` which isn't supported")
         );
         assert_eq!(
             response
                 .status_fields()
                 .get("grpc-accept-encoding")
                 .map(HeaderValue::as_bytes),
-            Some(&b"identity"[..])
+            Some(&b"gzip,identity"[..])
         );
     }
 
