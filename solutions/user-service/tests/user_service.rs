@@ -544,6 +544,19 @@ async fn sigterm_finishes_gracefully_with_exit_status_zero() {
 }
 
 #[tokio::test]
+async fn sigterm_right_after_the_start_up_line_is_still_graceful() {
+    // No call first: the signal handlers must already be in place when the line is printed.
+    let mut server = RunningServer::start(&[]);
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let status = wait_with_limit(&mut server.child, Duration::from_secs(10)).await;
+    assert!(status.success(), "user-service exited with {status}");
+}
+
+#[tokio::test]
 async fn shutdown_is_bounded_when_a_client_never_answers() {
     let mut server = RunningServer::start(&["--shutdown-grace-secs", "1"]);
     // An HTTP/2 client that sends its connection preface and an empty SETTINGS frame, then

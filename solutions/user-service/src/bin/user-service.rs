@@ -83,6 +83,8 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    // Signal handlers first, so that once the start-up line is out a SIGTERM is graceful.
+    let shutdown = shutdown_signal();
     // The one start-up line: scripts and tests read the bound address from it.
     match listener.local_addr() {
         Ok(addr) => println!("user-service listening on {addr}"),
@@ -104,7 +106,7 @@ async fn main() -> std::process::ExitCode {
     tokio::pin!(server);
     let result = tokio::select! {
         result = &mut server => result,
-        () = shutdown_signal() => {
+        () = shutdown => {
             let _ = stop.send(());
             let grace = Duration::from_secs(args.shutdown_grace_secs);
             match tokio::time::timeout(grace, &mut server).await {
@@ -129,28 +131,40 @@ async fn main() -> std::process::ExitCode {
 }
 
 /// Completes on Ctrl-C or SIGTERM (what `kill` and container runtimes send).
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        // If no handler can be installed, never complete: SIGTERM still works.
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+///
+/// The handlers are registered when this is *called*, not when the future is first polled:
+/// `main` calls it before printing the start-up line, so a script that reads that line and
+/// then sends SIGTERM always gets a graceful shutdown, never the default "terminate now".
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (interrupt, terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    async move {
+        #[cfg(unix)]
+        {
+            // A handler that could not be registered never fires; the other still does.
+            let wait_for = |signal: Option<tokio::signal::unix::Signal>| async move {
+                match signal {
+                    Some(mut signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait_for(interrupt) => {},
+                () = wait_for(terminate) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        println!("user-service shutting down: finishing calls in flight");
     }
-    println!("user-service shutting down: finishing calls in flight");
 }
