@@ -177,6 +177,35 @@ fn starters_have_todos_and_solutions_have_none() {
     problems.assert_none("starters and solutions");
 }
 
+#[test]
+fn given_code_has_one_copy_in_the_lab() {
+    // A module the learner never edits is the same in the lab and the solution. Copying it
+    // means every fix must be made twice; the solution compiles the lab's file instead:
+    // `#[path = "../../../labs/NN_topic/src/<module>.rs"] pub mod <module>;`.
+    let mut problems = Problems::default();
+    for lab in labs() {
+        for (path, text) in rust_sources(&lab.solution_dir.join("src")) {
+            if path.file_name().is_some_and(|name| name == "lib.rs") {
+                continue;
+            }
+            let Ok(relative_to_src) = path.strip_prefix(lab.solution_dir.join("src")) else {
+                continue;
+            };
+            let lab_file = lab.dir.join("src").join(relative_to_src);
+            if fs::read_to_string(&lab_file).is_ok_and(|lab_text| lab_text == text) {
+                problems.add(format!(
+                    "{} is a copy of {}: delete it and declare the module in the solution's lib.rs with #[path = \"../../../labs/{}/src/{}\"]",
+                    relative(&path),
+                    relative(&lab_file),
+                    lab.dir_name,
+                    relative_to_src.display()
+                ));
+            }
+        }
+    }
+    problems.assert_none("given code");
+}
+
 fn rust_sources(dir: &Path) -> Vec<(std::path::PathBuf, String)> {
     let mut sources = Vec::new();
     let Ok(entries) = fs::read_dir(dir) else {

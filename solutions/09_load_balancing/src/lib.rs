@@ -15,11 +15,17 @@
 //! - [`proxy`]: an L7 proxy that balances every call, not every connection (step 5);
 //! - [`l4`]: a connection-level (L4) balancer, for comparison (given).
 
+// Given code, the same for the learner and the reference: one copy, in the lab.
+#[path = "../../../labs/09_load_balancing/src/backend.rs"]
 pub mod backend;
 pub mod discovery;
 pub mod health;
+// Given code, the same for the learner and the reference: one copy, in the lab.
+#[path = "../../../labs/09_load_balancing/src/l4.rs"]
 pub mod l4;
 pub mod pick_first;
+// Given code, the same for the learner and the reference: one copy, in the lab.
+#[path = "../../../labs/09_load_balancing/src/policy.rs"]
 pub mod policy;
 pub mod proxy;
 pub mod round_robin;
