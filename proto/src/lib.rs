@@ -14,5 +14,16 @@ pub mod user {
     }
 }
 
-/// The encoded `FileDescriptorSet` of every proto in this crate, for server reflection.
+/// Messages and stubs of `proto/feed/v1/feed.proto` (package `feed.v1`): chapter 12's second
+/// service, which calls `UserService`.
+pub mod feed {
+    pub mod v1 {
+        tonic::include_proto!("feed.v1");
+    }
+}
+
+/// The encoded `FileDescriptorSet` of the `user` protos, for server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("workbook_descriptor");
+
+/// The encoded `FileDescriptorSet` of the `feed.v1` proto, for the feed server's reflection.
+pub const FEED_FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("feed_descriptor");

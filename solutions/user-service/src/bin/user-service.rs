@@ -84,7 +84,7 @@ async fn main() -> std::process::ExitCode {
         }
     };
     // Signal handlers first, so that once the start-up line is out a SIGTERM is graceful.
-    let shutdown = shutdown_signal();
+    let shutdown = user_service::shutdown_signal("user-service");
     // The one start-up line: scripts and tests read the bound address from it.
     match listener.local_addr() {
         Ok(addr) => println!("user-service listening on {addr}"),
@@ -127,44 +127,5 @@ async fn main() -> std::process::ExitCode {
             eprintln!("user-service: {error}");
             std::process::ExitCode::FAILURE
         }
-    }
-}
-
-/// Completes on Ctrl-C or SIGTERM (what `kill` and container runtimes send).
-///
-/// The handlers are registered when this is *called*, not when the future is first polled:
-/// `main` calls it before printing the start-up line, so a script that reads that line and
-/// then sends SIGTERM always gets a graceful shutdown, never the default "terminate now".
-fn shutdown_signal() -> impl std::future::Future<Output = ()> {
-    #[cfg(unix)]
-    let (interrupt, terminate) = {
-        use tokio::signal::unix::{SignalKind, signal};
-        (
-            signal(SignalKind::interrupt()).ok(),
-            signal(SignalKind::terminate()).ok(),
-        )
-    };
-    async move {
-        #[cfg(unix)]
-        {
-            // A handler that could not be registered never fires; the other still does.
-            let wait_for = |signal: Option<tokio::signal::unix::Signal>| async move {
-                match signal {
-                    Some(mut signal) => {
-                        signal.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
-                }
-            };
-            tokio::select! {
-                () = wait_for(interrupt) => {},
-                () = wait_for(terminate) => {},
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-        println!("user-service shutting down: finishing calls in flight");
     }
 }
