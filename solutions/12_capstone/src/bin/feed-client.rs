@@ -80,6 +80,16 @@ fn request_id(metadata: &tonic::metadata::MetadataMap) -> &str {
         .unwrap_or("-")
 }
 
+/// A failed call as one line, with the request id to quote when reporting it.
+fn describe(status: tonic::Status) -> String {
+    format!(
+        "{:?}: {} (request id {})",
+        status.code(),
+        status.message(),
+        request_id(status.metadata())
+    )
+}
+
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut client = FeedServiceClient::connect(args.addr.clone()).await?;
     match &args.command {
@@ -88,18 +98,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 author_id: *author_id,
                 text: text.clone(),
             };
-            let response =
-                client
-                    .create_post(request(&args, message)?)
-                    .await
-                    .map_err(|status| {
-                        format!(
-                            "{:?}: {} (request id {})",
-                            status.code(),
-                            status.message(),
-                            request_id(status.metadata())
-                        )
-                    })?;
+            let response = client
+                .create_post(request(&args, message)?)
+                .await
+                .map_err(describe)?;
             let id = request_id(response.metadata()).to_owned();
             let post = response.into_inner();
             let by = post.author.map_or_else(String::new, |author| author.name);
@@ -114,14 +116,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             let response = client
                 .get_feed(request(&args, message)?)
                 .await
-                .map_err(|status| {
-                    format!(
-                        "{:?}: {} (request id {})",
-                        status.code(),
-                        status.message(),
-                        request_id(status.metadata())
-                    )
-                })?;
+                .map_err(describe)?;
             let id = request_id(response.metadata()).to_owned();
             let feed = response.into_inner();
             println!("degraded: {}", feed.degraded);
