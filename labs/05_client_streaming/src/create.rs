@@ -70,7 +70,9 @@ where
     //   requests; split the upload into several calls (nothing was stored)";
     // - `validate(index, &request)` each request as it arrives, collecting every violation;
     //   keep the request only while no violation has been seen (a lost batch needs no
-    //   requests, only its violations);
+    //   requests, only its violations), and keep it with its name trimmed: the name rule
+    //   checked the trimmed name, so only that is bounded (a name padded with spaces to the
+    //   4 MiB message limit would otherwise be held whole);
     // - after the stream ends: any violation → `Err(invalid_batch_status(&violations))`;
     // - otherwise `cancellation_point().await` (read its comment: a cancelled call must be
     //   dropped before it stores), then `store_batch`, and return

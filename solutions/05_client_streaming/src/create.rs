@@ -79,7 +79,11 @@ where
             // The batch is lost: stop holding on to requests that will never be stored.
             valid = Vec::new();
         } else if violations.is_empty() {
-            valid.push(request);
+            // Keep the trimmed name: the name rule bounds what is kept only if what is kept is
+            // what it checked. A name padded with spaces up to the 4 MiB message limit would
+            // otherwise be held whole, 10,000 times over.
+            let name = request.name.trim().to_owned();
+            valid.push(CreateUserRequest { name, ..request });
         }
         index += 1;
     }
