@@ -263,3 +263,88 @@ pub fn link_targets(markdown: &str) -> Vec<String> {
     }
     targets
 }
+
+/// One question of the interview question bank (Appendix A): a heading
+/// `### Q7.3 How ...?` and the text under it, up to the next heading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankQuestion {
+    /// The chapter the question belongs to (`7` in `Q7.3`).
+    pub chapter: u32,
+    /// Its number within the chapter (`3` in `Q7.3`).
+    pub number: u32,
+    /// The question, without the `### Q7.3 ` prefix.
+    pub question: String,
+    /// The lines under the heading, up to the next heading.
+    pub body: String,
+}
+
+/// The questions of a question-bank page, in page order. A heading that starts `### Q` but
+/// has no `chapter.number` id is returned with chapter and number 0, for the checks to
+/// report.
+pub fn bank_questions(markdown: &str) -> Vec<BankQuestion> {
+    let mut questions: Vec<BankQuestion> = Vec::new();
+    let mut in_question = false;
+    for line in markdown.lines() {
+        if line.starts_with('#') {
+            in_question = false;
+            if let Some(rest) = line.strip_prefix("### Q") {
+                let (id, question) = rest.split_once(' ').unwrap_or((rest, ""));
+                let (chapter, number) = id
+                    .split_once('.')
+                    .and_then(|(c, n)| Some((c.parse().ok()?, n.parse().ok()?)))
+                    .unwrap_or((0, 0));
+                questions.push(BankQuestion {
+                    chapter,
+                    number,
+                    question: question.trim().to_owned(),
+                    body: String::new(),
+                });
+                in_question = true;
+            }
+        } else if in_question {
+            let body = &mut questions.last_mut().expect("a question is open").body;
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    questions
+}
+
+/// The sections of a page that are headed by a test's name in code, `` ### `test_name` ``:
+/// (name, the text under the heading up to the next heading).
+pub fn test_sections(markdown: &str) -> Vec<(String, String)> {
+    let mut sections: Vec<(String, String)> = Vec::new();
+    let mut in_section = false;
+    for line in markdown.lines() {
+        if line.starts_with('#') {
+            in_section = false;
+            if let Some(name) = line
+                .strip_prefix("### `")
+                .and_then(|rest| rest.strip_suffix('`'))
+            {
+                sections.push((name.to_owned(), String::new()));
+                in_section = true;
+            }
+        } else if in_section {
+            let body = &mut sections.last_mut().expect("a section is open").1;
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    sections
+}
+
+/// The lines of `content` between `ANCHOR: name` and `ANCHOR_END: name`, as mdBook takes them.
+pub fn anchored(content: &str, name: &str) -> Option<String> {
+    let mut lines = content.lines();
+    lines.find(|line| line.trim_end().ends_with(&format!("ANCHOR: {name}")))?;
+    let mut taken = String::new();
+    for line in lines {
+        if line.trim_end().ends_with(&format!("ANCHOR_END: {name}")) {
+            return Some(taken);
+        }
+        taken.push_str(line);
+        taken.push('\n');
+    }
+    None
+}

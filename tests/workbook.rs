@@ -8,7 +8,8 @@
 use std::{collections::BTreeSet, fs, path::Path};
 
 use workbook_checks::{
-    chapters, code_blocks, includes, labs, link_targets, manifest_values, repo_root,
+    anchored, bank_questions, chapters, code_blocks, includes, labs, link_targets,
+    manifest_values, repo_root, test_sections,
 };
 
 /// Collects every problem before failing, so one run lists them all.
@@ -388,6 +389,206 @@ fn chapters_end_with_interview_questions_answers_and_red_flags() {
 }
 
 /// The directory a page's relative paths start from.
+/// The page that shows every test a bank answer links, with the command that runs it.
+const TEST_INDEX: &str = "appendix-b-tests.md";
+
+/// The chapters the question bank covers, and how many questions each needs.
+const BANK_CHAPTERS: std::ops::RangeInclusive<u32> = 1..=12;
+const BANK_QUESTIONS_PER_CHAPTER: usize = 10;
+/// Answers per chapter that link a test: behaviour is shown, not only told.
+const BANK_TEST_LINKS_PER_CHAPTER: usize = 3;
+
+/// The question-bank pages (`appendix-a*.md`) with their questions.
+fn bank_pages() -> Vec<(String, Vec<workbook_checks::BankQuestion>)> {
+    book_pages()
+        .into_iter()
+        .filter(|(file, _)| file.starts_with("appendix-a"))
+        .map(|(file, text)| (file, bank_questions(&text)))
+        .filter(|(_, questions)| !questions.is_empty())
+        .collect()
+}
+
+/// Lowercase words only: two phrasings of one question compare equal.
+fn normalized(question: &str) -> String {
+    question
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn the_question_bank_has_ten_answered_questions_per_chapter_with_red_flags_and_tests() {
+    let mut problems = Problems::default();
+    let pages = bank_pages();
+    if pages.is_empty() {
+        problems.add("no question-bank page (book/src/appendix-a*.md with `### Q` questions)".into());
+    }
+
+    // The questions that already end each chapter: the bank asks new ones.
+    let mut chapter_questions = BTreeSet::new();
+    for chapter in chapters() {
+        let text = read(&repo_root().join("book/src").join(&chapter.file));
+        if let Some((_, section)) = text.split_once("## What interviewers look for") {
+            for line in section.lines() {
+                if let Some(bold) = line.trim().strip_prefix("**") {
+                    chapter_questions.insert(normalized(bold.trim_end_matches("**")));
+                }
+            }
+        }
+    }
+
+    let mut per_chapter = std::collections::BTreeMap::<u32, (usize, usize)>::new();
+    let mut ids = BTreeSet::new();
+    for (file, questions) in &pages {
+        for q in questions {
+            let id = format!("Q{}.{}", q.chapter, q.number);
+            if !BANK_CHAPTERS.contains(&q.chapter) || q.number == 0 {
+                problems.add(format!(
+                    "{file}: `### Q{}` needs an id `Q<chapter>.<n>` with chapter 1-12",
+                    q.question
+                ));
+                continue;
+            }
+            if !ids.insert(id.clone()) {
+                problems.add(format!("{file}: {id} is used twice"));
+            }
+            if !q.question.ends_with('?') {
+                problems.add(format!("{file}: {id} does not end with `?`"));
+            }
+            if chapter_questions.contains(&normalized(&q.question)) {
+                problems.add(format!(
+                    "{file}: {id} repeats a question that already ends its chapter"
+                ));
+            }
+            let Some((answer, after)) = q.body.split_once("**Red flags:**") else {
+                problems.add(format!("{file}: {id} has no `**Red flags:**` paragraph"));
+                continue;
+            };
+            if answer.split_whitespace().count() < 40 {
+                problems.add(format!(
+                    "{file}: {id}'s model answer is {} words; a real answer is longer",
+                    answer.split_whitespace().count()
+                ));
+            }
+            if after.split_whitespace().count() < 5 {
+                problems.add(format!("{file}: {id}'s red flags are empty"));
+            }
+            let links_a_test = link_targets(&q.body)
+                .iter()
+                .any(|target| target.starts_with(&format!("{TEST_INDEX}#")));
+            if q.body.contains("**Shown by:**") && !links_a_test {
+                problems.add(format!("{file}: {id} says `Shown by:` but links no test"));
+            }
+            let counts = per_chapter.entry(q.chapter).or_default();
+            counts.0 += 1;
+            counts.1 += usize::from(links_a_test);
+        }
+    }
+    for chapter in BANK_CHAPTERS {
+        let (questions, with_tests) = per_chapter.get(&chapter).copied().unwrap_or_default();
+        if questions < BANK_QUESTIONS_PER_CHAPTER {
+            problems.add(format!(
+                "chapter {chapter}: {questions} bank questions; at least {BANK_QUESTIONS_PER_CHAPTER} wanted"
+            ));
+        }
+        if with_tests < BANK_TEST_LINKS_PER_CHAPTER {
+            problems.add(format!(
+                "chapter {chapter}: {with_tests} bank answers link the test that shows them; at least {BANK_TEST_LINKS_PER_CHAPTER} wanted"
+            ));
+        }
+    }
+    problems.assert_none("question bank");
+}
+
+#[test]
+fn every_test_a_bank_answer_links_is_shown_with_the_command_that_runs_it() {
+    let mut problems = Problems::default();
+    let src = repo_root().join("book/src");
+    let index_path = src.join(TEST_INDEX);
+    let index = fs::read_to_string(&index_path).unwrap_or_default();
+    let sections = test_sections(&index);
+
+    // Each section: a test's name, the test itself included by an anchor of that name, and
+    // the command that runs it against the learner's code.
+    let packages: Vec<(String, String)> = labs()
+        .iter()
+        .filter_map(|lab| Some((format!("labs/{}/", lab.dir_name), lab.package().ok()?)))
+        .collect();
+    let mut names = BTreeSet::new();
+    for (name, body) in &sections {
+        if !names.insert(name.clone()) {
+            problems.add(format!("{TEST_INDEX}: `{name}` has two sections"));
+        }
+        let found = includes(body);
+        let Some(include) = found.first() else {
+            problems.add(format!("{TEST_INDEX}: `{name}` includes no test"));
+            continue;
+        };
+        if include.anchor.as_deref() != Some(name.as_str()) {
+            problems.add(format!(
+                "{TEST_INDEX}: `{name}` includes anchor {:?}; name the anchor after the test",
+                include.anchor
+            ));
+        }
+        let content = fs::read_to_string(src.join(&include.path)).unwrap_or_default();
+        match anchored(&content, name) {
+            Some(code) if code.contains(&format!("fn {name}(")) => {}
+            Some(_) => problems.add(format!(
+                "{TEST_INDEX}: anchor {name} in {} does not hold `fn {name}(`",
+                include.path
+            )),
+            None => problems.add(format!(
+                "{TEST_INDEX}: {} has no anchor pair {name}",
+                include.path
+            )),
+        }
+        let package = packages
+            .iter()
+            .find(|(dir, _)| include.path.contains(dir.as_str()))
+            .map(|(_, package)| package.clone())
+            .or_else(|| {
+                include
+                    .path
+                    .contains("solutions/user-service/")
+                    .then(|| "user-service".to_owned())
+            });
+        match package {
+            Some(package) if body.contains(&format!("cargo test -p {package}")) => {}
+            Some(package) => problems.add(format!(
+                "{TEST_INDEX}: `{name}` does not show `cargo test -p {package} ...`"
+            )),
+            None => problems.add(format!(
+                "{TEST_INDEX}: `{name}` includes {}, which is no lab's or the reference server's test",
+                include.path
+            )),
+        }
+    }
+
+    // Every link into the index lands on a section, and every section is linked.
+    let mut linked = BTreeSet::new();
+    for (file, text) in book_pages() {
+        for target in link_targets(&text) {
+            if let Some(fragment) = target.strip_prefix(&format!("{TEST_INDEX}#")) {
+                if !names.contains(fragment) {
+                    problems.add(format!(
+                        "{file}: links {target}, but {TEST_INDEX} has no section `{fragment}`"
+                    ));
+                }
+                linked.insert(fragment.to_owned());
+            }
+        }
+    }
+    for name in names.difference(&linked) {
+        problems.add(format!("{TEST_INDEX}: `{name}` is linked from no answer"));
+    }
+    if sections.is_empty() {
+        problems.add(format!("{TEST_INDEX} shows no test"));
+    }
+    problems.assert_none("tests behind the answers");
+}
+
 fn page_dir(src: &Path, page: &str) -> std::path::PathBuf {
     src.join(page)
         .parent()
@@ -425,7 +626,30 @@ mod parsers {
     //! The Markdown readers above, checked on small inputs so that a check which finds
     //! nothing is known to be able to find something.
 
-    use workbook_checks::{code_blocks, includes, link_targets, manifest_values};
+    use workbook_checks::{
+        anchored, bank_questions, code_blocks, includes, link_targets, manifest_values,
+        test_sections,
+    };
+
+    #[test]
+    fn bank_questions_are_found_with_their_ids_and_bodies() {
+        let text = "# Page\n## Chapter 7\n### Q7.3 Why?\n\nBecause.\n\n**Red flags:** none\n## Next\ntext\n### Qx Bad?\n";
+        let questions = bank_questions(text);
+        assert_eq!(questions.len(), 2);
+        assert_eq!((questions[0].chapter, questions[0].number), (7, 3));
+        assert_eq!(questions[0].question, "Why?");
+        assert_eq!(questions[0].body, "\nBecause.\n\n**Red flags:** none\n");
+        assert_eq!((questions[1].chapter, questions[1].number), (0, 0));
+    }
+
+    #[test]
+    fn test_sections_and_anchors_are_found() {
+        let text = "## Lab 7\n### `slow_call`\nruns\n### Other\n";
+        assert_eq!(test_sections(text), [("slow_call".to_owned(), "runs\n".to_owned())]);
+        let code = "a\n    // ANCHOR: t\n    fn t() {}\n    // ANCHOR_END: t\nb\n";
+        assert_eq!(anchored(code, "t").as_deref(), Some("    fn t() {}\n"));
+        assert_eq!(anchored(code, "u"), None);
+    }
 
     #[test]
     fn code_blocks_are_found_with_their_info_and_body() {

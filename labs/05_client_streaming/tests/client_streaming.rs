@@ -137,6 +137,7 @@ mod step_1_validation {
         }
     }
 
+    // ANCHOR: rejects_names_over_the_limit_counting_characters_not_bytes
     #[test]
     fn rejects_names_over_the_limit_counting_characters_not_bytes() {
         let too_long = "é".repeat(MAX_NAME_CHARS + 1);
@@ -149,7 +150,9 @@ mod step_1_validation {
             problem.description
         );
     }
+    // ANCHOR_END: rejects_names_over_the_limit_counting_characters_not_bytes
 
+    // ANCHOR: rejects_implausible_emails_each_with_its_own_reason
     #[test]
     fn rejects_implausible_emails_each_with_its_own_reason() {
         let too_long = format!("{}@example.com", "a".repeat(MAX_EMAIL_BYTES));
@@ -181,7 +184,9 @@ mod step_1_validation {
             wrong.join("\n  ")
         );
     }
+    // ANCHOR_END: rejects_implausible_emails_each_with_its_own_reason
 
+    // ANCHOR: names_the_request_index_and_the_field_in_each_violation
     #[test]
     fn names_the_request_index_and_the_field_in_each_violation() {
         let violations = validate(7, &request("   ", "nope"));
@@ -197,7 +202,9 @@ mod step_1_validation {
             "every violation needs a description a human can read"
         );
     }
+    // ANCHOR_END: names_the_request_index_and_the_field_in_each_violation
 
+    // ANCHOR: descriptions_never_echo_the_rejected_value
     #[test]
     fn descriptions_never_echo_the_rejected_value() {
         let huge = "x".repeat(10_000);
@@ -211,6 +218,7 @@ mod step_1_validation {
             );
         }
     }
+    // ANCHOR_END: descriptions_never_echo_the_rejected_value
 }
 
 mod step_2_rich_error {
@@ -241,6 +249,7 @@ mod step_2_rich_error {
         ]
     }
 
+    // ANCHOR: is_invalid_argument_with_every_violation_in_bad_request_details
     #[test]
     fn is_invalid_argument_with_every_violation_in_bad_request_details() {
         let status = invalid_batch_status(&three_violations());
@@ -257,7 +266,9 @@ mod step_2_rich_error {
             "reasons survive the trip"
         );
     }
+    // ANCHOR_END: is_invalid_argument_with_every_violation_in_bad_request_details
 
+    // ANCHOR: message_names_the_first_violation_and_says_nothing_was_stored
     #[test]
     fn message_names_the_first_violation_and_says_nothing_was_stored() {
         let status = invalid_batch_status(&three_violations());
@@ -274,7 +285,9 @@ mod step_2_rich_error {
             "the message should count the 2 other problems, got {message:?}"
         );
     }
+    // ANCHOR_END: message_names_the_first_violation_and_says_nothing_was_stored
 
+    // ANCHOR: lists_at_most_max_reported_violations_but_counts_them_all
     #[test]
     fn lists_at_most_max_reported_violations_but_counts_them_all() {
         let violations: Vec<FieldViolation> = (0..30)
@@ -303,7 +316,9 @@ mod step_2_rich_error {
             status.message()
         );
     }
+    // ANCHOR_END: lists_at_most_max_reported_violations_but_counts_them_all
 
+    // ANCHOR: worst_case_trailers_fit_in_the_8_kib_that_grpc_suggests_clients_allow
     #[test]
     fn worst_case_trailers_fit_in_the_8_kib_that_grpc_suggests_clients_allow() {
         // The worst batch: every one of MAX_BATCH_SIZE requests breaks both rules, with
@@ -330,11 +345,13 @@ mod step_2_rich_error {
              seeing the error; report fewer violations"
         );
     }
+    // ANCHOR_END: worst_case_trailers_fit_in_the_8_kib_that_grpc_suggests_clients_allow
 }
 
 mod step_3_atomic_store {
     use super::*;
 
+    // ANCHOR: gives_a_batch_consecutive_ids_after_the_largest_existing_id
     #[test]
     fn gives_a_batch_consecutive_ids_after_the_largest_existing_id() {
         let store = InMemoryUserStore::with_seed_users(3);
@@ -357,7 +374,9 @@ mod step_3_atomic_store {
         assert_eq!(store.len(), 7, "4 users before, 3 stored");
         assert_eq!(store.read().get(&12), Some(&created[1]));
     }
+    // ANCHOR_END: gives_a_batch_consecutive_ids_after_the_largest_existing_id
 
+    // ANCHOR: stores_names_trimmed
     #[test]
     fn stores_names_trimmed() {
         let store = InMemoryUserStore::new();
@@ -367,6 +386,7 @@ mod step_3_atomic_store {
         assert_eq!(store.read().get(&1).map(|u| u.name.as_str()), Some("Ada"));
         assert_eq!(created[0].id, 1, "the first id in an empty store is 1");
     }
+    // ANCHOR_END: stores_names_trimmed
 
     #[test]
     fn an_empty_batch_stores_nothing() {
@@ -378,6 +398,7 @@ mod step_3_atomic_store {
         assert_eq!(ids(&next), [3]);
     }
 
+    // ANCHOR: a_batch_that_would_run_past_i32_max_stores_nothing
     #[test]
     fn a_batch_that_would_run_past_i32_max_stores_nothing() {
         let store = InMemoryUserStore::new();
@@ -397,6 +418,7 @@ mod step_3_atomic_store {
         let last = store_batch(&store, new_users(0..1)).expect("exactly one id is left");
         assert_eq!(ids(&last), [i32::MAX]);
     }
+    // ANCHOR_END: a_batch_that_would_run_past_i32_max_stores_nothing
 }
 
 /// A `UserService` whose `CreateUsers` runs your [`create_users`] and tells the test what
@@ -527,6 +549,7 @@ mod step_4_create_users {
         assert_eq!(store.len(), 5);
     }
 
+    // ANCHOR: one_invalid_request_rejects_the_whole_batch
     #[tokio::test]
     async fn one_invalid_request_rejects_the_whole_batch() {
         let store = InMemoryUserStore::with_seed_users(5);
@@ -551,7 +574,9 @@ mod step_4_create_users {
             .expect("a later valid batch is stored");
         assert_eq!(ids(&next.users), [6, 7], "and no ids were used up");
     }
+    // ANCHOR_END: one_invalid_request_rejects_the_whole_batch
 
+    // ANCHOR: every_violation_is_reported_not_only_the_first
     #[tokio::test]
     async fn every_violation_is_reported_not_only_the_first() {
         let store = InMemoryUserStore::new();
@@ -577,7 +602,9 @@ mod step_4_create_users {
         );
         assert!(store.is_empty());
     }
+    // ANCHOR_END: every_violation_is_reported_not_only_the_first
 
+    // ANCHOR: a_stream_that_fails_mid_batch_stores_nothing_and_returns_its_status
     #[tokio::test]
     async fn a_stream_that_fails_mid_batch_stores_nothing_and_returns_its_status() {
         let store = InMemoryUserStore::with_seed_users(1);
@@ -595,7 +622,9 @@ mod step_4_create_users {
         );
         assert_eq!(store.len(), 1, "a broken stream stores nothing");
     }
+    // ANCHOR_END: a_stream_that_fails_mid_batch_stores_nothing_and_returns_its_status
 
+    // ANCHOR: stops_reading_at_the_first_request_over_max_batch_size
     #[tokio::test]
     async fn stops_reading_at_the_first_request_over_max_batch_size() {
         let store = InMemoryUserStore::new();
@@ -626,7 +655,9 @@ mod step_4_create_users {
         );
         assert!(store.is_empty());
     }
+    // ANCHOR_END: stops_reading_at_the_first_request_over_max_batch_size
 
+    // ANCHOR: accepts_a_batch_of_exactly_max_batch_size
     #[tokio::test]
     async fn accepts_a_batch_of_exactly_max_batch_size() {
         let store = InMemoryUserStore::new();
@@ -636,8 +667,10 @@ mod step_4_create_users {
         assert_eq!(response.count as usize, MAX_BATCH_SIZE);
         assert_eq!(store.len(), MAX_BATCH_SIZE);
     }
+    // ANCHOR_END: accepts_a_batch_of_exactly_max_batch_size
 
     // ANCHOR: cancel_test
+    // ANCHOR: a_call_cancelled_mid_stream_stores_nothing
     #[tokio::test]
     async fn a_call_cancelled_mid_stream_stores_nothing() {
         let (server, store, mut events) = observed_server(3).await;
@@ -675,8 +708,10 @@ mod step_4_create_users {
         );
         drop(sender);
     }
+    // ANCHOR_END: a_call_cancelled_mid_stream_stores_nothing
     // ANCHOR_END: cancel_test
 
+    // ANCHOR: a_call_cancelled_with_its_cancellation_handle_stores_nothing
     #[tokio::test]
     async fn a_call_cancelled_with_its_cancellation_handle_stores_nothing() {
         let (server, store, mut events) = observed_server(3).await;
@@ -712,7 +747,9 @@ mod step_4_create_users {
         assert_eq!(store.len(), 3, "a cancelled upload must store nothing");
         drop(sender);
     }
+    // ANCHOR_END: a_call_cancelled_with_its_cancellation_handle_stores_nothing
 
+    // ANCHOR: ending_the_request_stream_is_what_commits_the_batch
     #[tokio::test]
     async fn ending_the_request_stream_is_what_commits_the_batch() {
         let (server, store, mut events) = observed_server(3).await;
@@ -743,6 +780,7 @@ mod step_4_create_users {
         assert_eq!(ids(&response.users), [4, 5]);
         assert_eq!(store.len(), 5);
     }
+    // ANCHOR_END: ending_the_request_stream_is_what_commits_the_batch
 }
 
 mod step_5_service {
@@ -765,6 +803,7 @@ mod step_5_service {
         assert_eq!(store.len(), 13);
     }
 
+    // ANCHOR: an_invalid_batch_over_grpc_carries_decodable_bad_request_details
     #[tokio::test]
     async fn an_invalid_batch_over_grpc_carries_decodable_bad_request_details() {
         let (store, routes) = user_service(10);
@@ -798,7 +837,9 @@ mod step_5_service {
             .into_inner();
         assert_eq!(ids(&next.users), [11]);
     }
+    // ANCHOR_END: an_invalid_batch_over_grpc_carries_decodable_bad_request_details
 
+    // ANCHOR: a_full_batch_of_invalid_requests_still_reaches_the_client_as_invalid_argument
     #[tokio::test]
     async fn a_full_batch_of_invalid_requests_still_reaches_the_client_as_invalid_argument() {
         let (store, routes) = user_service(1);
@@ -815,7 +856,9 @@ mod step_5_service {
         assert_eq!(violations_of(&status).len(), MAX_REPORTED_VIOLATIONS);
         assert_eq!(store.len(), 1);
     }
+    // ANCHOR_END: a_full_batch_of_invalid_requests_still_reaches_the_client_as_invalid_argument
 
+    // ANCHOR: a_batch_over_max_batch_size_over_grpc_is_resource_exhausted
     #[tokio::test]
     async fn a_batch_over_max_batch_size_over_grpc_is_resource_exhausted() {
         let (store, routes) = user_service(1);
@@ -831,7 +874,9 @@ mod step_5_service {
         assert!(status.message().contains(&MAX_BATCH_SIZE.to_string()));
         assert_eq!(store.len(), 1);
     }
+    // ANCHOR_END: a_batch_over_max_batch_size_over_grpc_is_resource_exhausted
 
+    // ANCHOR: an_undecodable_message_mid_stream_stores_nothing
     #[tokio::test]
     async fn an_undecodable_message_mid_stream_stores_nothing() {
         let (store, routes) = user_service(2);
@@ -857,7 +902,9 @@ mod step_5_service {
             .into_inner();
         assert_eq!(ids(&next.users), [3]);
     }
+    // ANCHOR_END: an_undecodable_message_mid_stream_stores_nothing
 
+    // ANCHOR: concurrent_batches_lose_and_duplicate_nothing
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_batches_lose_and_duplicate_nothing() {
         const SEED: i32 = 10;
@@ -915,6 +962,7 @@ mod step_5_service {
             "the store holds them all"
         );
     }
+    // ANCHOR_END: concurrent_batches_lose_and_duplicate_nothing
 
     #[tokio::test]
     async fn answers_snapshot() {
@@ -1037,6 +1085,7 @@ mod step_6_client {
         assert_eq!(store.len(), 4);
     }
 
+    // ANCHOR: an_upload_that_stalls_past_its_deadline_fails_and_stores_nothing
     #[tokio::test]
     async fn an_upload_that_stalls_past_its_deadline_fails_and_stores_nothing() {
         let (server, store, mut events) = observed_server(4).await;
@@ -1079,4 +1128,5 @@ mod step_6_client {
         );
         drop(sender);
     }
+    // ANCHOR_END: an_upload_that_stalls_past_its_deadline_fails_and_stores_nothing
 }

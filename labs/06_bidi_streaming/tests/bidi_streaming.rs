@@ -325,6 +325,7 @@ mod step_1_echo {
         );
     }
 
+    // ANCHOR: echo_passes_an_error_in_the_incoming_stream_on_to_the_client
     #[tokio::test]
     async fn echo_passes_an_error_in_the_incoming_stream_on_to_the_client() {
         let incoming = tokio_stream::iter([
@@ -345,6 +346,7 @@ mod step_1_echo {
              call with"
         );
     }
+    // ANCHOR_END: echo_passes_an_error_in_the_incoming_stream_on_to_the_client
 
     #[tokio::test]
     async fn chat_echoes_the_seeds_three_messages_snapshot() {
@@ -375,6 +377,7 @@ mod step_1_echo {
         });
     }
 
+    // ANCHOR: chat_answers_each_message_before_the_client_sends_the_next
     #[tokio::test]
     async fn chat_answers_each_message_before_the_client_sends_the_next() {
         // A ping-pong: the client sends its next message only after the reply to the last one.
@@ -389,6 +392,7 @@ mod step_1_echo {
         }
         client.expect(&["Server: Echo: ping 4"]).await;
     }
+    // ANCHOR_END: chat_answers_each_message_before_the_client_sends_the_next
 
     #[tokio::test]
     async fn chat_ends_its_replies_when_the_client_half_closes() {
@@ -402,6 +406,7 @@ mod step_1_echo {
         client.expect_end().await;
     }
 
+    // ANCHOR: chat_reports_undecodable_bytes_with_an_error_and_keeps_serving
     #[tokio::test]
     async fn chat_reports_undecodable_bytes_with_an_error_and_keeps_serving() {
         let channel = serve_in_memory(echo_service()).await;
@@ -436,11 +441,13 @@ mod step_1_echo {
         let mut client = Participant::join(channel, "Client", "still there?").await;
         client.expect(&["Server: Echo: still there?"]).await;
     }
+    // ANCHOR_END: chat_reports_undecodable_bytes_with_an_error_and_keeps_serving
 }
 
 mod step_2_room_join_and_broadcast {
     use super::*;
 
+    // ANCHOR: the_first_message_names_the_member_and_follows_its_join_notice
     #[tokio::test]
     async fn the_first_message_names_the_member_and_follows_its_join_notice() {
         let room = ChatRoom::default();
@@ -450,6 +457,7 @@ mod step_2_room_join_and_broadcast {
             .expect(&["Server: alice joined", "alice: hi, I'm alice"])
             .await;
     }
+    // ANCHOR_END: the_first_message_names_the_member_and_follows_its_join_notice
 
     #[tokio::test]
     async fn every_message_reaches_every_member_including_its_sender() {
@@ -487,6 +495,7 @@ mod step_2_room_join_and_broadcast {
         }
     }
 
+    // ANCHOR: later_messages_carry_the_name_from_the_first_message
     #[tokio::test]
     async fn later_messages_carry_the_name_from_the_first_message() {
         let room = ChatRoom::default();
@@ -496,7 +505,9 @@ mod step_2_room_join_and_broadcast {
         bob.say_as("alice", "I am alice now").await;
         bob.expect(&["bob: I am alice now"]).await;
     }
+    // ANCHOR_END: later_messages_carry_the_name_from_the_first_message
 
+    // ANCHOR: each_members_messages_arrive_in_the_order_it_sent_them
     #[tokio::test]
     async fn each_members_messages_arrive_in_the_order_it_sent_them() {
         const COUNT: usize = 50;
@@ -568,11 +579,13 @@ mod step_2_room_join_and_broadcast {
             );
         }
     }
+    // ANCHOR_END: each_members_messages_arrive_in_the_order_it_sent_them
 }
 
 mod step_3_leaving {
     use super::*;
 
+    // ANCHOR: half_closing_ends_only_that_members_stream_and_tells_the_others
     #[tokio::test]
     async fn half_closing_ends_only_that_members_stream_and_tells_the_others() {
         let room = ChatRoom::default();
@@ -595,7 +608,9 @@ mod step_3_leaving {
         bob.expect(&["bob: just me now"]).await;
         wait_for_receivers(&room, 1).await;
     }
+    // ANCHOR_END: half_closing_ends_only_that_members_stream_and_tells_the_others
 
+    // ANCHOR: a_member_that_cancels_its_call_leaves_and_its_call_is_cleaned_up
     #[tokio::test]
     async fn a_member_that_cancels_its_call_leaves_and_its_call_is_cleaned_up() {
         let room = ChatRoom::default();
@@ -618,6 +633,7 @@ mod step_3_leaving {
         alice.expect_end().await;
         wait_for_receivers(&room, 0).await;
     }
+    // ANCHOR_END: a_member_that_cancels_its_call_leaves_and_its_call_is_cleaned_up
 
     #[tokio::test]
     async fn a_member_whose_client_goes_away_leaves() {
@@ -653,6 +669,7 @@ mod step_3_leaving {
         wait_for_receivers(&room, 1).await;
     }
 
+    // ANCHOR: a_member_whose_request_stream_fails_leaves_like_one_that_half_closed
     #[tokio::test]
     async fn a_member_whose_request_stream_fails_leaves_like_one_that_half_closed() {
         let room = ChatRoom::default();
@@ -666,7 +683,9 @@ mod step_3_leaving {
         bob.expect(&["Server: bob joined", "bob: hey"]).await;
         bob.expect_end().await;
     }
+    // ANCHOR_END: a_member_whose_request_stream_fails_leaves_like_one_that_half_closed
 
+    // ANCHOR: every_receiver_is_released_once_everyone_has_gone
     #[tokio::test]
     async fn every_receiver_is_released_once_everyone_has_gone() {
         let room = ChatRoom::default();
@@ -690,7 +709,9 @@ mod step_3_leaving {
         alice.expect_end().await;
         wait_for_receivers(&room, 0).await;
     }
+    // ANCHOR_END: every_receiver_is_released_once_everyone_has_gone
 
+    // ANCHOR: three_member_conversation_snapshot
     #[tokio::test]
     async fn three_member_conversation_snapshot() {
         let room = ChatRoom::default();
@@ -760,6 +781,7 @@ mod step_3_leaving {
             insta::assert_snapshot!("three_member_conversation", transcript);
         });
     }
+    // ANCHOR_END: three_member_conversation_snapshot
 }
 
 mod step_4_lagging_members {
@@ -769,6 +791,7 @@ mod step_4_lagging_members {
     /// tokio rounds a broadcast channel's capacity up to one.
     const CAPACITY: usize = 8;
 
+    // ANCHOR: a_member_that_stops_reading_never_stalls_the_others
     #[tokio::test]
     async fn a_member_that_stops_reading_never_stalls_the_others() {
         let room = ChatRoom::new(CAPACITY);
@@ -800,7 +823,9 @@ mod step_4_lagging_members {
             line(&next)
         );
     }
+    // ANCHOR_END: a_member_that_stops_reading_never_stalls_the_others
 
+    // ANCHOR: a_lagging_member_is_told_how_many_it_missed_then_gets_the_rest
     #[tokio::test]
     async fn a_lagging_member_is_told_how_many_it_missed_then_gets_the_rest() {
         let room = ChatRoom::new(CAPACITY);
@@ -826,7 +851,9 @@ mod step_4_lagging_members {
         alice.say("welcome back").await;
         slow.expect(&["alice: welcome back"]).await;
     }
+    // ANCHOR_END: a_lagging_member_is_told_how_many_it_missed_then_gets_the_rest
 
+    // ANCHOR: a_member_that_left_while_lagging_still_reaches_the_end_of_its_stream
     #[tokio::test]
     async fn a_member_that_left_while_lagging_still_reaches_the_end_of_its_stream() {
         let room = ChatRoom::new(CAPACITY);
@@ -855,6 +882,7 @@ mod step_4_lagging_members {
             "slow's receiver should be gone with its stream; only alice's should remain"
         );
     }
+    // ANCHOR_END: a_member_that_left_while_lagging_still_reaches_the_end_of_its_stream
 }
 
 /// A reply of a raw call, decoded as the `ChatMessage` it must be.

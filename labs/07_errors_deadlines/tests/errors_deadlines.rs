@@ -177,6 +177,7 @@ fn millis(duration: Duration) -> u128 {
 mod step_1_status_codes {
     use super::*;
 
+    // ANCHOR: only_unavailable_is_retried_as_is
     #[test]
     fn only_unavailable_is_retried_as_is() {
         let verdicts = [
@@ -266,7 +267,9 @@ mod step_1_status_codes {
             );
         }
     }
+    // ANCHOR_END: only_unavailable_is_retried_as_is
 
+    // ANCHOR: tonics_own_expired_timeout_is_cancelled_and_maps_to_deadline_exceeded
     #[tokio::test(start_paused = true)]
     async fn tonics_own_expired_timeout_is_cancelled_and_maps_to_deadline_exceeded() {
         let service = FaultyUserService::always(Behaviour::Hang);
@@ -287,7 +290,9 @@ mod step_1_status_codes {
         let mapped = local_timeout_as_deadline_exceeded(status);
         assert_eq!(mapped.code(), Code::DeadlineExceeded, "got {mapped:?}");
     }
+    // ANCHOR_END: tonics_own_expired_timeout_is_cancelled_and_maps_to_deadline_exceeded
 
+    // ANCHOR: a_status_that_merely_says_timeout_expired_is_not_a_local_timeout
     #[test]
     fn a_status_that_merely_says_timeout_expired_is_not_a_local_timeout() {
         // A server may send exactly these words; only the error type behind a status tells
@@ -303,7 +308,9 @@ mod step_1_status_codes {
             "the server's deadline"
         )));
     }
+    // ANCHOR_END: a_status_that_merely_says_timeout_expired_is_not_a_local_timeout
 
+    // ANCHOR: a_refused_connection_never_reached_the_server
     #[tokio::test]
     async fn a_refused_connection_never_reached_the_server() {
         let service = FaultyUserService::new([]);
@@ -321,7 +328,9 @@ mod step_1_status_codes {
         );
         assert_eq!(service.attempts(), 0);
     }
+    // ANCHOR_END: a_refused_connection_never_reached_the_server
 
+    // ANCHOR: unavailable_from_a_server_and_a_timeout_may_have_reached_it
     #[tokio::test(start_paused = true)]
     async fn unavailable_from_a_server_and_a_timeout_may_have_reached_it() {
         let service =
@@ -348,6 +357,7 @@ mod step_1_status_codes {
         );
         assert_eq!(service.attempts(), 2);
     }
+    // ANCHOR_END: unavailable_from_a_server_and_a_timeout_may_have_reached_it
 }
 
 mod step_2_grpc_timeout {
@@ -381,6 +391,7 @@ mod step_2_grpc_timeout {
         ("5秒", None),
     ];
 
+    // ANCHOR: parses_every_unit_and_tonics_own_values
     #[test]
     fn parses_every_unit_and_tonics_own_values() {
         for (value, expected) in VALUES.iter().filter(|(_, parsed)| parsed.is_some()) {
@@ -391,7 +402,9 @@ mod step_2_grpc_timeout {
             );
         }
     }
+    // ANCHOR_END: parses_every_unit_and_tonics_own_values
 
+    // ANCHOR: rejects_everything_outside_the_grammar_without_panicking
     #[test]
     fn rejects_everything_outside_the_grammar_without_panicking() {
         for (value, _) in VALUES.iter().filter(|(_, parsed)| parsed.is_none()) {
@@ -404,7 +417,9 @@ mod step_2_grpc_timeout {
             );
         }
     }
+    // ANCHOR_END: rejects_everything_outside_the_grammar_without_panicking
 
+    // ANCHOR: a_missing_header_is_no_deadline_and_a_malformed_one_is_internal
     #[test]
     fn a_missing_header_is_no_deadline_and_a_malformed_one_is_internal() {
         let mut headers = HeaderMap::new();
@@ -426,6 +441,7 @@ mod step_2_grpc_timeout {
         let status = call_timeout(&headers).expect_err("\"soon\" is not a timeout");
         assert_eq!(status.code(), Code::Internal, "got {status:?}");
     }
+    // ANCHOR_END: a_missing_header_is_no_deadline_and_a_malformed_one_is_internal
 
     #[test]
     fn answers_snapshot() {
@@ -529,6 +545,7 @@ mod step_3_deadline_body {
         assert_eq!(start.elapsed(), Duration::ZERO, "nothing here should wait");
     }
 
+    // ANCHOR: at_the_deadline_the_body_ends_with_deadline_exceeded_and_drops_the_rest
     #[tokio::test(start_paused = true)]
     async fn at_the_deadline_the_body_ends_with_deadline_exceeded_and_drops_the_rest() {
         let (inner, frames, dropped) = scripted_body();
@@ -558,7 +575,9 @@ mod step_3_deadline_body {
         assert_eq!(next_frame(&mut body).await, "end");
         assert!(http_body::Body::is_end_stream(&body));
     }
+    // ANCHOR_END: at_the_deadline_the_body_ends_with_deadline_exceeded_and_drops_the_rest
 
+    // ANCHOR: a_frame_that_is_ready_after_the_deadline_is_not_sent
     #[tokio::test(start_paused = true)]
     async fn a_frame_that_is_ready_after_the_deadline_is_not_sent() {
         let (inner, frames, dropped) = scripted_body();
@@ -577,6 +596,7 @@ mod step_3_deadline_body {
         assert!(dropped.load(Ordering::SeqCst));
         assert_eq!(next_frame(&mut body).await, "end");
     }
+    // ANCHOR_END: a_frame_that_is_ready_after_the_deadline_is_not_sent
 
     #[tokio::test(start_paused = true)]
     async fn a_body_that_ended_in_time_is_not_cut_off_afterwards() {
@@ -599,6 +619,7 @@ mod step_3_deadline_body {
 mod step_4_deadline_layer {
     use super::*;
 
+    // ANCHOR: an_expired_deadline_is_cancelled_by_tonic_and_deadline_exceeded_by_the_layer
     #[tokio::test(start_paused = true)]
     async fn an_expired_deadline_is_cancelled_by_tonic_and_deadline_exceeded_by_the_layer() {
         // tonic alone: its server does stop the handler, but answers CANCELLED.
@@ -641,7 +662,9 @@ mod step_4_deadline_layer {
         );
         assert_eq!(millis(start.elapsed()), 100);
     }
+    // ANCHOR_END: an_expired_deadline_is_cancelled_by_tonic_and_deadline_exceeded_by_the_layer
 
+    // ANCHOR: the_handlers_work_stops_at_the_deadline
     #[tokio::test(start_paused = true)]
     async fn the_handlers_work_stops_at_the_deadline() {
         let service = FaultyUserService::always(Behaviour::Hang);
@@ -671,7 +694,9 @@ mod step_4_deadline_layer {
             "a dropped handler does no more work"
         );
     }
+    // ANCHOR_END: the_handlers_work_stops_at_the_deadline
 
+    // ANCHOR: a_call_that_answers_in_time_is_untouched
     #[tokio::test(start_paused = true)]
     async fn a_call_that_answers_in_time_is_untouched() {
         let service = FaultyUserService::always(Behaviour::AnswerAfter(Duration::from_millis(100)));
@@ -694,7 +719,9 @@ mod step_4_deadline_layer {
             Some(Ended::Finished(_))
         ));
     }
+    // ANCHOR_END: a_call_that_answers_in_time_is_untouched
 
+    // ANCHOR: a_call_without_grpc_timeout_has_no_deadline
     #[tokio::test(start_paused = true)]
     async fn a_call_without_grpc_timeout_has_no_deadline() {
         let service = FaultyUserService::always(Behaviour::Hang);
@@ -713,7 +740,9 @@ mod step_4_deadline_layer {
         );
         assert!(service.progress() >= 900, "the handler kept working");
     }
+    // ANCHOR_END: a_call_without_grpc_timeout_has_no_deadline
 
+    // ANCHOR: a_deadline_spent_before_arrival_never_starts_the_handler
     #[tokio::test(start_paused = true)]
     async fn a_deadline_spent_before_arrival_never_starts_the_handler() {
         // tonic alone starts the handler anyway, and one that answers at once succeeds.
@@ -747,7 +776,9 @@ mod step_4_deadline_layer {
             "a call with no time left must not reach the handler"
         );
     }
+    // ANCHOR_END: a_deadline_spent_before_arrival_never_starts_the_handler
 
+    // ANCHOR: a_malformed_grpc_timeout_is_ignored_by_tonic_and_refused_by_the_layer
     #[tokio::test(start_paused = true)]
     async fn a_malformed_grpc_timeout_is_ignored_by_tonic_and_refused_by_the_layer() {
         let service = FaultyUserService::new([]);
@@ -776,7 +807,9 @@ mod step_4_deadline_layer {
         );
         assert_eq!(service.attempts(), 0, "the handler must not run");
     }
+    // ANCHOR_END: a_malformed_grpc_timeout_is_ignored_by_tonic_and_refused_by_the_layer
 
+    // ANCHOR: a_stream_that_outlives_its_deadline_runs_on_with_tonic_alone_and_ends_with_the_layer
     #[tokio::test(start_paused = true)]
     async fn a_stream_that_outlives_its_deadline_runs_on_with_tonic_alone_and_ends_with_the_layer()
     {
@@ -832,7 +865,9 @@ mod step_4_deadline_layer {
             "wrap the response body in a DeadlineBody: dropping it drops the handler's stream"
         );
     }
+    // ANCHOR_END: a_stream_that_outlives_its_deadline_runs_on_with_tonic_alone_and_ends_with_the_layer
 
+    // ANCHOR: a_stream_that_ends_in_time_keeps_its_messages_and_its_status
     #[tokio::test(start_paused = true)]
     async fn a_stream_that_ends_in_time_keeps_its_messages_and_its_status() {
         let service = FaultyUserService::new([
@@ -865,6 +900,7 @@ mod step_4_deadline_layer {
         assert_eq!(stream.message().await.expect("a user"), Some(seed_user(1)));
         expect_code(stream.message().await, Code::Unavailable);
     }
+    // ANCHOR_END: a_stream_that_ends_in_time_keeps_its_messages_and_its_status
 }
 
 /// A `UserService` whose `GetUser` works for 300 ms and notes its remaining budget on arrival
@@ -925,6 +961,7 @@ impl UserService for BudgetProbe {
 mod step_5_remaining_budget {
     use super::*;
 
+    // ANCHOR: reads_the_grpc_timeout_header_when_no_layer_ran
     #[test]
     fn reads_the_grpc_timeout_header_when_no_layer_ran() {
         let mut request = Request::new(());
@@ -940,7 +977,9 @@ mod step_5_remaining_budget {
             "a malformed header counts as none"
         );
     }
+    // ANCHOR_END: reads_the_grpc_timeout_header_when_no_layer_ran
 
+    // ANCHOR: prefers_the_deadline_the_layer_recorded_and_counts_the_time_since
     #[tokio::test(start_paused = true)]
     async fn prefers_the_deadline_the_layer_recorded_and_counts_the_time_since() {
         let mut request = Request::new(());
@@ -962,7 +1001,9 @@ mod step_5_remaining_budget {
             "a deadline in the past leaves nothing (Instant::saturating_duration_since)"
         );
     }
+    // ANCHOR_END: prefers_the_deadline_the_layer_recorded_and_counts_the_time_since
 
+    // ANCHOR: behind_the_layer_a_handler_sees_its_budget_shrink_while_it_works
     #[tokio::test(start_paused = true)]
     async fn behind_the_layer_a_handler_sees_its_budget_shrink_while_it_works() {
         // Without the layer: the header is all there is, and it does not shrink.
@@ -994,7 +1035,9 @@ mod step_5_remaining_budget {
             "after 300 ms of work, 700 ms are left"
         );
     }
+    // ANCHOR_END: behind_the_layer_a_handler_sees_its_budget_shrink_while_it_works
 
+    // ANCHOR: endpoint_timeout_sends_no_deadline_to_the_server
     #[tokio::test(start_paused = true)]
     async fn endpoint_timeout_sends_no_deadline_to_the_server() {
         let probe = BudgetProbe::default();
@@ -1018,6 +1061,7 @@ mod step_5_remaining_budget {
             "the server heard of no deadline, so its handler cannot know when to stop"
         );
     }
+    // ANCHOR_END: endpoint_timeout_sends_no_deadline_to_the_server
 }
 
 // ANCHOR: gateway_in_front_of
@@ -1071,6 +1115,7 @@ impl UserService for NaiveGateway {
 mod step_6_propagation {
     use super::*;
 
+    // ANCHOR: tonic_passes_no_deadline_downstream_and_the_gateway_passes_the_rest_of_the_budget
     #[tokio::test(start_paused = true)]
     async fn tonic_passes_no_deadline_downstream_and_the_gateway_passes_the_rest_of_the_budget() {
         // The naive way: the caller's deadline stops at this server.
@@ -1108,8 +1153,10 @@ mod step_6_propagation {
              PROPAGATION_MARGIN; it was {sent:?}"
         );
     }
+    // ANCHOR_END: tonic_passes_no_deadline_downstream_and_the_gateway_passes_the_rest_of_the_budget
 
     // ANCHOR: slow_downstream
+    // ANCHOR: a_slow_downstream_times_out_first_and_the_caller_hears_why_before_its_own_deadline
     #[tokio::test(start_paused = true)]
     async fn a_slow_downstream_times_out_first_and_the_caller_hears_why_before_its_own_deadline() {
         let downstream = FaultyUserService::always(Behaviour::Hang);
@@ -1139,8 +1186,10 @@ mod step_6_propagation {
             "the downstream handler's work stops at its own deadline"
         );
     }
+    // ANCHOR_END: a_slow_downstream_times_out_first_and_the_caller_hears_why_before_its_own_deadline
     // ANCHOR_END: slow_downstream
 
+    // ANCHOR: a_caller_that_gives_up_cancels_the_downstream_call_too
     #[tokio::test(start_paused = true)]
     async fn a_caller_that_gives_up_cancels_the_downstream_call_too() {
         let downstream = FaultyUserService::always(Behaviour::Hang);
@@ -1166,7 +1215,9 @@ mod step_6_propagation {
             "dropping the gateway's handler drops its downstream call, which cancels that one too"
         );
     }
+    // ANCHOR_END: a_caller_that_gives_up_cancels_the_downstream_call_too
 
+    // ANCHOR: a_caller_with_less_time_than_the_margin_is_answered_without_a_downstream_call
     #[tokio::test(start_paused = true)]
     async fn a_caller_with_less_time_than_the_margin_is_answered_without_a_downstream_call() {
         let downstream = FaultyUserService::new([]);
@@ -1189,7 +1240,9 @@ mod step_6_propagation {
             "don't call downstream without time to wait"
         );
     }
+    // ANCHOR_END: a_caller_with_less_time_than_the_margin_is_answered_without_a_downstream_call
 
+    // ANCHOR: a_caller_without_a_deadline_still_gets_a_bounded_downstream_call
     #[tokio::test(start_paused = true)]
     async fn a_caller_without_a_deadline_still_gets_a_bounded_downstream_call() {
         let downstream = FaultyUserService::new([]);
@@ -1208,7 +1261,9 @@ mod step_6_propagation {
              caller set none; sent {sent:?}"
         );
     }
+    // ANCHOR_END: a_caller_without_a_deadline_still_gets_a_bounded_downstream_call
 
+    // ANCHOR: downstream_answers_reach_the_caller_unchanged
     #[tokio::test(start_paused = true)]
     async fn downstream_answers_reach_the_caller_unchanged() {
         let downstream = FaultyUserService::new([
@@ -1231,11 +1286,13 @@ mod step_6_propagation {
             "the gateway itself does not retry"
         );
     }
+    // ANCHOR_END: downstream_answers_reach_the_caller_unchanged
 }
 
 mod step_7_backoff {
     use super::*;
 
+    // ANCHOR: without_jitter_the_wait_grows_exponentially_up_to_the_cap
     #[test]
     fn without_jitter_the_wait_grows_exponentially_up_to_the_cap() {
         let policy = exact_policy(10);
@@ -1249,7 +1306,9 @@ mod step_7_backoff {
             "initial_backoff * multiplier^(retry - 1), capped at max_backoff"
         );
     }
+    // ANCHOR_END: without_jitter_the_wait_grows_exponentially_up_to_the_cap
 
+    // ANCHOR: full_jitter_draws_each_wait_between_zero_and_the_exponential_wait
     #[test]
     fn full_jitter_draws_each_wait_between_zero_and_the_exponential_wait() {
         let policy = RetryPolicy {
@@ -1275,7 +1334,9 @@ mod step_7_backoff {
             );
         }
     }
+    // ANCHOR_END: full_jitter_draws_each_wait_between_zero_and_the_exponential_wait
 
+    // ANCHOR: partial_jitter_takes_at_most_that_fraction_off
     #[test]
     fn partial_jitter_takes_at_most_that_fraction_off() {
         let policy = RetryPolicy {
@@ -1295,7 +1356,9 @@ mod step_7_backoff {
             "the waits should differ: jitter is random"
         );
     }
+    // ANCHOR_END: partial_jitter_takes_at_most_that_fraction_off
 
+    // ANCHOR: the_same_seed_gives_the_same_waits
     #[test]
     fn the_same_seed_gives_the_same_waits() {
         let policy = RetryPolicy::default();
@@ -1312,7 +1375,9 @@ mod step_7_backoff {
         );
         assert_ne!(draw(11), draw(12));
     }
+    // ANCHOR_END: the_same_seed_gives_the_same_waits
 
+    // ANCHOR: the_wait_never_overflows_however_many_retries
     #[test]
     fn the_wait_never_overflows_however_many_retries() {
         let policy = exact_policy(u32::MAX);
@@ -1325,6 +1390,7 @@ mod step_7_backoff {
             );
         }
     }
+    // ANCHOR_END: the_wait_never_overflows_however_many_retries
 }
 
 /// What `service` saw of each attempt, one line each, for snapshots.
@@ -1374,6 +1440,7 @@ async fn get_user_retried(
 mod step_8_retries {
     use super::*;
 
+    // ANCHOR: tonic_does_not_retry_and_call_with_retries_retries_unavailable_until_it_succeeds
     #[tokio::test(start_paused = true)]
     async fn tonic_does_not_retry_and_call_with_retries_retries_unavailable_until_it_succeeds() {
         let service = FaultyUserService::failing_first(1, Code::Unavailable);
@@ -1403,7 +1470,9 @@ mod step_8_retries {
         assert_eq!(user, seed_user(1));
         assert_eq!(service.attempts(), 3);
     }
+    // ANCHOR_END: tonic_does_not_retry_and_call_with_retries_retries_unavailable_until_it_succeeds
 
+    // ANCHOR: gives_up_after_max_attempts_with_the_last_status
     #[tokio::test(start_paused = true)]
     async fn gives_up_after_max_attempts_with_the_last_status() {
         let service = FaultyUserService::always(Behaviour::Fail(Code::Unavailable));
@@ -1431,7 +1500,9 @@ mod step_8_retries {
             "max_attempts counts the first attempt too"
         );
     }
+    // ANCHOR_END: gives_up_after_max_attempts_with_the_last_status
 
+    // ANCHOR: never_retries_a_code_that_a_retry_cannot_fix
     #[tokio::test(start_paused = true)]
     async fn never_retries_a_code_that_a_retry_cannot_fix() {
         for code in [
@@ -1459,7 +1530,9 @@ mod step_8_retries {
             assert_eq!(service.attempts(), 1, "{code:?} must not be retried");
         }
     }
+    // ANCHOR_END: never_retries_a_code_that_a_retry_cannot_fix
 
+    // ANCHOR: waits_the_policys_backoff_between_attempts
     #[tokio::test(start_paused = true)]
     async fn waits_the_policys_backoff_between_attempts() {
         let service = FaultyUserService::failing_first(4, Code::Unavailable);
@@ -1499,7 +1572,9 @@ mod step_8_retries {
             );
         }
     }
+    // ANCHOR_END: waits_the_policys_backoff_between_attempts
 
+    // ANCHOR: never_starts_an_attempt_that_could_not_start_before_the_deadline
     #[tokio::test(start_paused = true)]
     async fn never_starts_an_attempt_that_could_not_start_before_the_deadline() {
         let service = FaultyUserService::always(Behaviour::Fail(Code::Unavailable));
@@ -1525,7 +1600,9 @@ mod step_8_retries {
             "give up as soon as the next wait would reach the deadline, don't sleep into it"
         );
     }
+    // ANCHOR_END: never_starts_an_attempt_that_could_not_start_before_the_deadline
 
+    // ANCHOR: an_attempt_that_hangs_ends_at_the_overall_deadline_as_deadline_exceeded
     #[tokio::test(start_paused = true)]
     async fn an_attempt_that_hangs_ends_at_the_overall_deadline_as_deadline_exceeded() {
         let service =
@@ -1556,7 +1633,9 @@ mod step_8_retries {
             attempt_lines(&service, start)
         );
     }
+    // ANCHOR_END: an_attempt_that_hangs_ends_at_the_overall_deadline_as_deadline_exceeded
 
+    // ANCHOR: a_non_idempotent_call_is_not_retried_once_it_reached_the_server
     #[tokio::test(start_paused = true)]
     async fn a_non_idempotent_call_is_not_retried_once_it_reached_the_server() {
         let service = FaultyUserService::failing_first(1, Code::Unavailable);
@@ -1584,7 +1663,9 @@ mod step_8_retries {
             "the server saw the batch: a retry could store it twice"
         );
     }
+    // ANCHOR_END: a_non_idempotent_call_is_not_retried_once_it_reached_the_server
 
+    // ANCHOR: a_non_idempotent_call_is_retried_when_it_never_reached_a_server
     #[tokio::test(start_paused = true)]
     async fn a_non_idempotent_call_is_retried_when_it_never_reached_a_server() {
         let service = FaultyUserService::new([]);
@@ -1614,7 +1695,9 @@ mod step_8_retries {
             "two refused connections, then the attempt that reached the server"
         );
     }
+    // ANCHOR_END: a_non_idempotent_call_is_retried_when_it_never_reached_a_server
 
+    // ANCHOR: a_server_stream_is_retried_until_its_response_starts
     #[tokio::test(start_paused = true)]
     async fn a_server_stream_is_retried_until_its_response_starts() {
         let service = FaultyUserService::failing_first(2, Code::Unavailable);
@@ -1639,7 +1722,9 @@ mod step_8_retries {
         assert_eq!(users.len(), LISTED_USERS);
         assert_eq!(service.attempts(), 3);
     }
+    // ANCHOR_END: a_server_stream_is_retried_until_its_response_starts
 
+    // ANCHOR: a_server_stream_is_never_retried_once_its_response_started
     #[tokio::test(start_paused = true)]
     async fn a_server_stream_is_never_retried_once_its_response_started() {
         let service = FaultyUserService::always(Behaviour::StreamThenFail(1, Code::Unavailable));
@@ -1666,7 +1751,9 @@ mod step_8_retries {
             "a stream whose response started is committed: the caller has seen its messages"
         );
     }
+    // ANCHOR_END: a_server_stream_is_never_retried_once_its_response_started
 
+    // ANCHOR: retry_transcript_snapshot
     #[tokio::test(start_paused = true)]
     async fn retry_transcript_snapshot() {
         let service = FaultyUserService::new([
@@ -1692,7 +1779,9 @@ mod step_8_retries {
         test_support::snapshot_settings()
             .bind(|| insta::assert_snapshot!("retry_transcript", transcript));
     }
+    // ANCHOR_END: retry_transcript_snapshot
 
+    // ANCHOR: each_attempt_is_numbered_and_gets_what_is_left_of_the_deadline
     #[tokio::test(start_paused = true)]
     async fn each_attempt_is_numbered_and_gets_what_is_left_of_the_deadline() {
         let mut seen = Vec::new();
@@ -1731,4 +1820,5 @@ mod step_8_retries {
              overall deadline"
         );
     }
+    // ANCHOR_END: each_attempt_is_numbered_and_gets_what_is_left_of_the_deadline
 }

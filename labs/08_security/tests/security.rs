@@ -460,6 +460,7 @@ fn metadata_with(authorization: Option<&str>) -> MetadataMap {
 mod step_1_pem_files {
     use super::*;
 
+    // ANCHOR: reads_certificates_and_keys_that_are_what_they_claim
     #[test]
     fn reads_certificates_and_keys_that_are_what_they_claim() {
         let pki = TestPki::generate();
@@ -486,7 +487,9 @@ mod step_1_pem_files {
         load_pem(&combined, PemKind::Certificate).expect("a combined file holds a certificate");
         load_pem(&combined, PemKind::PrivateKey).expect("a combined file holds a key");
     }
+    // ANCHOR_END: reads_certificates_and_keys_that_are_what_they_claim
 
+    // ANCHOR: a_missing_file_is_an_error_that_names_the_file
     #[test]
     fn a_missing_file_is_an_error_that_names_the_file() {
         let dir = TempDir::new();
@@ -503,7 +506,9 @@ mod step_1_pem_files {
             "the message should name the file, got {message:?}"
         );
     }
+    // ANCHOR_END: a_missing_file_is_an_error_that_names_the_file
 
+    // ANCHOR: a_file_that_is_not_pem_is_an_error_that_says_so
     #[test]
     fn a_file_that_is_not_pem_is_an_error_that_says_so() {
         let dir = TempDir::new();
@@ -533,7 +538,9 @@ mod step_1_pem_files {
             );
         }
     }
+    // ANCHOR_END: a_file_that_is_not_pem_is_an_error_that_says_so
 
+    // ANCHOR: a_key_where_a_certificate_belongs_is_refused_and_vice_versa
     #[test]
     fn a_key_where_a_certificate_belongs_is_refused_and_vice_versa() {
         let pki = TestPki::generate();
@@ -560,6 +567,7 @@ mod step_1_pem_files {
             other => panic!("expected PemError::WrongContent, got {other:?}"),
         }
     }
+    // ANCHOR_END: a_key_where_a_certificate_belongs_is_refused_and_vice_versa
 }
 
 mod step_2_server_tls {
@@ -581,6 +589,7 @@ mod step_2_server_tls {
         assert_eq!(user, seed_user(1));
     }
 
+    // ANCHOR: a_plaintext_client_is_refused_and_the_server_keeps_serving
     #[tokio::test]
     async fn a_plaintext_client_is_refused_and_the_server_keeps_serving() {
         let pki = TestPki::generate();
@@ -604,7 +613,9 @@ mod step_2_server_tls {
             .await
             .expect("after refusing a plaintext client, the server still serves TLS clients");
     }
+    // ANCHOR_END: a_plaintext_client_is_refused_and_the_server_keeps_serving
 
+    // ANCHOR: a_client_that_trusts_another_ca_refuses_the_server
     #[tokio::test]
     async fn a_client_that_trusts_another_ca_refuses_the_server() {
         let pki = TestPki::generate();
@@ -621,7 +632,9 @@ mod step_2_server_tls {
         );
         assert!(calls.methods().is_empty());
     }
+    // ANCHOR_END: a_client_that_trusts_another_ca_refuses_the_server
 
+    // ANCHOR: a_client_that_expects_another_server_name_refuses_the_server
     #[tokio::test]
     async fn a_client_that_expects_another_server_name_refuses_the_server() {
         let pki = TestPki::generate();
@@ -639,6 +652,7 @@ mod step_2_server_tls {
         );
         assert!(calls.methods().is_empty());
     }
+    // ANCHOR_END: a_client_that_expects_another_server_name_refuses_the_server
 
     #[tokio::test]
     async fn mutual_tls_serves_a_client_with_a_certificate_from_the_client_ca() {
@@ -657,6 +671,7 @@ mod step_2_server_tls {
         assert_eq!(user, seed_user(3));
     }
 
+    // ANCHOR: mutual_tls_refuses_a_client_without_a_certificate
     #[tokio::test]
     async fn mutual_tls_refuses_a_client_without_a_certificate() {
         let pki = TestPki::generate();
@@ -676,7 +691,9 @@ mod step_2_server_tls {
             "no unauthenticated call may reach the service"
         );
     }
+    // ANCHOR_END: mutual_tls_refuses_a_client_without_a_certificate
 
+    // ANCHOR: mutual_tls_refuses_a_client_certificate_from_a_foreign_ca
     #[tokio::test]
     async fn mutual_tls_refuses_a_client_certificate_from_a_foreign_ca() {
         let pki = TestPki::generate();
@@ -703,11 +720,13 @@ mod step_2_server_tls {
             .await
             .expect("after refusing an impostor, the server still serves real clients");
     }
+    // ANCHOR_END: mutual_tls_refuses_a_client_certificate_from_a_foreign_ca
 }
 
 mod step_3_client_tls {
     use super::*;
 
+    // ANCHOR: connects_to_the_address_in_the_url_with_the_ca
     #[tokio::test]
     async fn connects_to_the_address_in_the_url_with_the_ca() {
         let pki = TestPki::generate();
@@ -726,7 +745,9 @@ mod step_3_client_tls {
             .expect("the certificate is valid for 127.0.0.1, the host in the URL");
         assert_eq!(user, seed_user(2));
     }
+    // ANCHOR_END: connects_to_the_address_in_the_url_with_the_ca
 
+    // ANCHOR: a_server_name_replaces_the_host_of_the_url
     #[tokio::test]
     async fn a_server_name_replaces_the_host_of_the_url() {
         let pki = TestPki::generate();
@@ -748,7 +769,9 @@ mod step_3_client_tls {
             "not valid for name \"users.internal.example\"",
         );
     }
+    // ANCHOR_END: a_server_name_replaces_the_host_of_the_url
 
+    // ANCHOR: refuses_a_server_whose_certificate_another_ca_signed
     #[tokio::test]
     async fn refuses_a_server_whose_certificate_another_ca_signed() {
         let pki = TestPki::generate();
@@ -765,6 +788,7 @@ mod step_3_client_tls {
             "UnknownIssuer",
         );
     }
+    // ANCHOR_END: refuses_a_server_whose_certificate_another_ca_signed
 
     #[tokio::test]
     async fn presents_the_client_certificate_for_mutual_tls() {
@@ -806,6 +830,7 @@ mod step_3_client_tls {
         );
     }
 
+    // ANCHOR: both_configurations_load_from_files
     #[tokio::test]
     async fn both_configurations_load_from_files() {
         let pki = TestPki::generate();
@@ -836,6 +861,7 @@ mod step_3_client_tls {
             error.to_string()
         );
     }
+    // ANCHOR_END: both_configurations_load_from_files
 }
 
 mod step_4_peer_identity {
@@ -856,6 +882,7 @@ mod step_4_peer_identity {
             .clone()
     }
 
+    // ANCHOR: the_handler_sees_the_names_in_the_client_certificate
     #[tokio::test]
     async fn the_handler_sees_the_names_in_the_client_certificate() {
         let pki = TestPki::generate();
@@ -877,7 +904,9 @@ mod step_4_peer_identity {
             "the client certificate has no DNS names"
         );
     }
+    // ANCHOR_END: the_handler_sees_the_names_in_the_client_certificate
 
+    // ANCHOR: each_connection_carries_its_own_clients_identity
     #[tokio::test]
     async fn each_connection_carries_its_own_clients_identity() {
         let pki = TestPki::generate();
@@ -902,7 +931,9 @@ mod step_4_peer_identity {
             .expect("the first client has an identity");
         assert_eq!(identity.common_name.as_deref(), Some(CLIENT_NAME));
     }
+    // ANCHOR_END: each_connection_carries_its_own_clients_identity
 
+    // ANCHOR: without_a_client_certificate_there_is_no_identity
     #[tokio::test]
     async fn without_a_client_certificate_there_is_no_identity() {
         let pki = TestPki::generate();
@@ -919,6 +950,7 @@ mod step_4_peer_identity {
             "TLS without a client certificate names nobody"
         );
     }
+    // ANCHOR_END: without_a_client_certificate_there_is_no_identity
 
     #[tokio::test]
     async fn over_plaintext_there_is_no_identity() {
@@ -969,6 +1001,7 @@ mod step_5_bearer_auth {
         ))
     }
 
+    // ANCHOR: accepts_each_known_token_with_its_role
     #[test]
     fn accepts_each_known_token_with_its_role() {
         let auth = two_role_auth();
@@ -981,7 +1014,9 @@ mod step_5_bearer_auth {
             Ok(Role::ReadWrite)
         );
     }
+    // ANCHOR_END: accepts_each_known_token_with_its_role
 
+    // ANCHOR: the_scheme_name_is_case_insensitive
     #[test]
     fn the_scheme_name_is_case_insensitive() {
         // As in every HTTP authentication scheme (RFC 9110, section 11.1).
@@ -997,7 +1032,9 @@ mod step_5_bearer_auth {
             );
         }
     }
+    // ANCHOR_END: the_scheme_name_is_case_insensitive
 
+    // ANCHOR: a_call_without_authorization_is_unauthenticated
     #[test]
     fn a_call_without_authorization_is_unauthenticated() {
         let message = expect_unauthenticated(&two_role_auth(), None);
@@ -1006,7 +1043,9 @@ mod step_5_bearer_auth {
             "the message should say the metadata is missing, got {message:?}"
         );
     }
+    // ANCHOR_END: a_call_without_authorization_is_unauthenticated
 
+    // ANCHOR: a_value_that_is_not_bearer_token_is_unauthenticated
     #[test]
     fn a_value_that_is_not_bearer_token_is_unauthenticated() {
         let auth = two_role_auth();
@@ -1027,7 +1066,9 @@ mod step_5_bearer_auth {
             );
         }
     }
+    // ANCHOR_END: a_value_that_is_not_bearer_token_is_unauthenticated
 
+    // ANCHOR: an_unknown_token_is_unauthenticated
     #[test]
     fn an_unknown_token_is_unauthenticated() {
         let auth = two_role_auth();
@@ -1042,7 +1083,9 @@ mod step_5_bearer_auth {
         let nobody = BearerAuth::new();
         expect_unauthenticated(&nobody, Some(&bearer(READ_WRITE_TOKEN)));
     }
+    // ANCHOR_END: an_unknown_token_is_unauthenticated
 
+    // ANCHOR: no_message_repeats_the_token
     #[test]
     fn no_message_repeats_the_token() {
         let auth = two_role_auth();
@@ -1056,7 +1099,9 @@ mod step_5_bearer_auth {
             );
         }
     }
+    // ANCHOR_END: no_message_repeats_the_token
 
+    // ANCHOR: debug_output_never_shows_a_token
     #[test]
     fn debug_output_never_shows_a_token() {
         let text = format!("{:?}", two_role_auth());
@@ -1072,7 +1117,9 @@ mod step_5_bearer_auth {
             "Debug should still say what it is: {text}"
         );
     }
+    // ANCHOR_END: debug_output_never_shows_a_token
 
+    // ANCHOR: every_method_needs_a_token_streaming_ones_included
     #[tokio::test]
     async fn every_method_needs_a_token_streaming_ones_included() {
         let calls = Calls::default();
@@ -1096,7 +1143,9 @@ mod step_5_bearer_auth {
              request headers, before any message is read)"
         );
     }
+    // ANCHOR_END: every_method_needs_a_token_streaming_ones_included
 
+    // ANCHOR: with_a_token_every_method_runs_and_the_handler_sees_the_role
     #[tokio::test]
     async fn with_a_token_every_method_runs_and_the_handler_sees_the_role() {
         let calls = Calls::default();
@@ -1122,7 +1171,9 @@ mod step_5_bearer_auth {
             );
         }
     }
+    // ANCHOR_END: with_a_token_every_method_runs_and_the_handler_sees_the_role
 
+    // ANCHOR: the_token_is_marked_sensitive_before_a_handler_can_log_it
     #[tokio::test]
     async fn the_token_is_marked_sensitive_before_a_handler_can_log_it() {
         let calls = Calls::default();
@@ -1143,6 +1194,7 @@ mod step_5_bearer_auth {
             "the header itself should stay (handlers may forward it): {metadata}"
         );
     }
+    // ANCHOR_END: the_token_is_marked_sensitive_before_a_handler_can_log_it
 }
 
 mod step_6_authorization {
@@ -1166,6 +1218,7 @@ mod step_6_authorization {
         serve_in_memory(Routes::new(health_service).add_service(user_service)).await
     }
 
+    // ANCHOR: reading_needs_the_read_only_role_and_everything_else_read_write
     #[test]
     fn reading_needs_the_read_only_role_and_everything_else_read_write() {
         assert_eq!(required_role(GET_USER), Role::ReadOnly);
@@ -1173,7 +1226,9 @@ mod step_6_authorization {
         assert_eq!(required_role(CREATE_USERS), Role::ReadWrite);
         assert_eq!(required_role(CHAT), Role::ReadWrite);
     }
+    // ANCHOR_END: reading_needs_the_read_only_role_and_everything_else_read_write
 
+    // ANCHOR: a_method_nobody_listed_needs_read_write
     #[test]
     fn a_method_nobody_listed_needs_read_write() {
         // Fail closed: a method added to the proto tomorrow is protected until someone
@@ -1187,7 +1242,9 @@ mod step_6_authorization {
             assert_eq!(required_role(path), Role::ReadWrite, "{path}");
         }
     }
+    // ANCHOR_END: a_method_nobody_listed_needs_read_write
 
+    // ANCHOR: read_only_may_read_and_nothing_else
     #[test]
     fn read_only_may_read_and_nothing_else() {
         for path in [GET_USER, LIST_USERS] {
@@ -1206,6 +1263,7 @@ mod step_6_authorization {
             );
         }
     }
+    // ANCHOR_END: read_only_may_read_and_nothing_else
 
     #[test]
     fn read_write_may_call_every_method() {
@@ -1221,6 +1279,7 @@ mod step_6_authorization {
         }
     }
 
+    // ANCHOR: no_role_at_all_is_unauthenticated
     #[test]
     fn no_role_at_all_is_unauthenticated() {
         // A server wired without the interceptor refuses everything rather than nothing.
@@ -1228,7 +1287,9 @@ mod step_6_authorization {
             expect_code(authorize(None, path), Code::Unauthenticated);
         }
     }
+    // ANCHOR_END: no_role_at_all_is_unauthenticated
 
+    // ANCHOR: a_read_only_token_may_not_create_users_and_the_handler_never_runs
     #[tokio::test]
     async fn a_read_only_token_may_not_create_users_and_the_handler_never_runs() {
         let calls = Calls::default();
@@ -1252,7 +1313,9 @@ mod step_6_authorization {
             .expect("a read-write token may create users");
         assert_eq!(calls.methods(), ["CreateUsers"]);
     }
+    // ANCHOR_END: a_read_only_token_may_not_create_users_and_the_handler_never_runs
 
+    // ANCHOR: health_answers_without_a_token_while_user_service_demands_one
     #[tokio::test]
     async fn health_answers_without_a_token_while_user_service_demands_one() {
         let calls = Calls::default();
@@ -1284,6 +1347,7 @@ mod step_6_authorization {
             );
         }
     }
+    // ANCHOR_END: health_answers_without_a_token_while_user_service_demands_one
 
     #[tokio::test]
     async fn answers_snapshot() {
@@ -1325,6 +1389,7 @@ mod step_6_authorization {
 mod step_7_client_token {
     use super::*;
 
+    // ANCHOR: adds_the_bearer_token_marked_sensitive_to_every_request
     #[test]
     fn adds_the_bearer_token_marked_sensitive_to_every_request() {
         let mut attach = AttachToken::new(READ_WRITE_TOKEN).expect("a valid token");
@@ -1349,6 +1414,7 @@ mod step_7_client_token {
             "Debug printed the token: {text}"
         );
     }
+    // ANCHOR_END: adds_the_bearer_token_marked_sensitive_to_every_request
 
     #[test]
     fn replaces_an_authorization_value_set_by_hand() {
@@ -1432,6 +1498,7 @@ mod step_7_client_token {
         );
     }
 
+    // ANCHOR: everything_together_over_mutual_tls
     #[tokio::test]
     async fn everything_together_over_mutual_tls() {
         let pki = TestPki::generate();
@@ -1493,4 +1560,5 @@ mod step_7_client_token {
         .expect("health needs no token, only the TLS connection");
         assert_eq!(health.into_inner().status, 1);
     }
+    // ANCHOR_END: everything_together_over_mutual_tls
 }
