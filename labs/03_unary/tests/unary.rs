@@ -33,11 +33,13 @@ mod step_1_store {
         assert_eq!(store.get(2), Some(seed_user(2)));
     }
 
+    // ANCHOR: returns_none_for_an_id_nobody_has
     #[test]
     fn returns_none_for_an_id_nobody_has() {
         let store = InMemoryUserStore::with_seed_users(3);
         assert_eq!(store.get(4), None, "only users 1..=3 were stored");
     }
+    // ANCHOR_END: returns_none_for_an_id_nobody_has
 }
 
 mod step_2_lookup_rule {
@@ -49,6 +51,7 @@ mod step_2_lookup_rule {
         assert_eq!(lookup_user(&store, 3).expect("user 3 exists"), seed_user(3));
     }
 
+    // ANCHOR: rejects_zero_and_negative_ids_as_invalid_argument
     #[test]
     fn rejects_zero_and_negative_ids_as_invalid_argument() {
         let store = InMemoryUserStore::with_seed_users(3);
@@ -61,7 +64,9 @@ mod step_2_lookup_rule {
             );
         }
     }
+    // ANCHOR_END: rejects_zero_and_negative_ids_as_invalid_argument
 
+    // ANCHOR: reports_a_valid_but_unknown_id_as_not_found
     #[test]
     fn reports_a_valid_but_unknown_id_as_not_found() {
         let store = InMemoryUserStore::with_seed_users(3);
@@ -72,6 +77,7 @@ mod step_2_lookup_rule {
             status.message()
         );
     }
+    // ANCHOR_END: reports_a_valid_but_unknown_id_as_not_found
 }
 
 mod step_3_handler {
@@ -91,6 +97,7 @@ mod step_3_handler {
         assert_eq!(user, seed_user(7));
     }
 
+    // ANCHOR: get_user_over_grpc_answers_bad_ids_with_their_status_codes
     #[tokio::test]
     async fn get_user_over_grpc_answers_bad_ids_with_their_status_codes() {
         let server = TestServer::start(user_service(10)).await;
@@ -105,7 +112,9 @@ mod step_3_handler {
             Code::NotFound,
         );
     }
+    // ANCHOR_END: get_user_over_grpc_answers_bad_ids_with_their_status_codes
 
+    // ANCHOR: server_keeps_serving_after_bad_requests_and_undecodable_bytes
     #[tokio::test]
     async fn server_keeps_serving_after_bad_requests_and_undecodable_bytes() {
         let channel = serve_in_memory(user_service(10)).await;
@@ -132,6 +141,7 @@ mod step_3_handler {
             .into_inner();
         assert_eq!(user, seed_user(1));
     }
+    // ANCHOR_END: server_keeps_serving_after_bad_requests_and_undecodable_bytes
 
     #[tokio::test]
     async fn answers_snapshot() {
@@ -165,6 +175,7 @@ mod step_4_client {
         assert_eq!(user, seed_user(5));
     }
 
+    // ANCHOR: passes_the_server_status_through_unchanged
     #[tokio::test]
     async fn passes_the_server_status_through_unchanged() {
         let server = TestServer::start(user_service(5)).await;
@@ -174,7 +185,9 @@ mod step_4_client {
         );
         assert_eq!(status.message(), "no user with id 6");
     }
+    // ANCHOR_END: passes_the_server_status_through_unchanged
 
+    // ANCHOR: sends_the_callers_deadline_as_grpc_timeout
     #[tokio::test]
     async fn sends_the_callers_deadline_as_grpc_timeout() {
         // The server records the `grpc-timeout` header of every call it receives.
@@ -216,6 +229,7 @@ mod step_4_client {
             "grpc-timeout {header:?} ({millis} ms) should be the caller's deadline of 1.5 s"
         );
     }
+    // ANCHOR_END: sends_the_callers_deadline_as_grpc_timeout
 
     /// `grpc-timeout` is an integer of at most 8 digits and one unit letter (chapter 11).
     fn deadline_millis(header: &str) -> u64 {

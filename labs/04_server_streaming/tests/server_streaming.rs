@@ -92,19 +92,23 @@ mod step_1_paging_rules {
         );
     }
 
+    // ANCHOR: page_sizes_above_1000_are_clamped_not_refused
     #[test]
     fn page_sizes_above_1000_are_clamped_not_refused() {
         let spec = page_spec(&request(2, 5_000)).expect("large sizes are clamped");
         assert_eq!(spec.limit, MAX_PAGE_SIZE);
         assert_eq!(spec.offset, MAX_PAGE_SIZE, "offsets use the clamped size");
     }
+    // ANCHOR_END: page_sizes_above_1000_are_clamped_not_refused
 
+    // ANCHOR: huge_page_numbers_do_not_overflow
     #[test]
     fn huge_page_numbers_do_not_overflow() {
         let spec = page_spec(&request(i32::MAX, i32::MAX)).expect("valid, if far away");
         assert_eq!(spec.limit, MAX_PAGE_SIZE);
         assert_eq!(spec.offset, (i32::MAX as usize - 1) * MAX_PAGE_SIZE);
     }
+    // ANCHOR_END: huge_page_numbers_do_not_overflow
 
     #[test]
     fn negative_page_or_page_size_is_invalid_argument_naming_the_field() {
@@ -188,6 +192,7 @@ impl UserPages for GatedSource {
 mod step_2_streaming_a_page {
     use super::*;
 
+    // ANCHOR: lists_a_page_in_ascending_id_order
     #[tokio::test]
     async fn lists_a_page_in_ascending_id_order() {
         let store = InMemoryUserStore::new();
@@ -200,7 +205,9 @@ mod step_2_streaming_a_page {
         assert_eq!(ids(&users), [1, 2, 3, 4, 7]);
         assert_eq!(users[0], seed_user(1));
     }
+    // ANCHOR_END: lists_a_page_in_ascending_id_order
 
+    // ANCHOR: the_last_page_is_partial_and_a_page_past_the_end_is_empty_not_an_error
     #[tokio::test]
     async fn the_last_page_is_partial_and_a_page_past_the_end_is_empty_not_an_error() {
         let channel =
@@ -213,6 +220,7 @@ mod step_2_streaming_a_page {
             .expect("a page past the end is an empty stream, not an error");
         assert!(past.is_empty(), "got {:?}", ids(&past));
     }
+    // ANCHOR_END: the_last_page_is_partial_and_a_page_past_the_end_is_empty_not_an_error
 
     #[tokio::test]
     async fn the_default_request_streams_the_first_50_users() {
@@ -224,6 +232,7 @@ mod step_2_streaming_a_page {
         assert_eq!(ids(&users), (1..=50).collect::<Vec<_>>());
     }
 
+    // ANCHOR: bad_paging_fails_the_call_before_any_user_is_sent
     #[tokio::test]
     async fn bad_paging_fails_the_call_before_any_user_is_sent() {
         let channel =
@@ -234,7 +243,9 @@ mod step_2_streaming_a_page {
             Code::InvalidArgument,
         );
     }
+    // ANCHOR_END: bad_paging_fails_the_call_before_any_user_is_sent
 
+    // ANCHOR: reads_the_source_a_chunk_at_a_time_and_stops_where_the_data_ends
     #[tokio::test]
     async fn reads_the_source_a_chunk_at_a_time_and_stops_where_the_data_ends() {
         // 130 users and a page of up to 1000: chunks of 64, 64, then 2, which is short, so
@@ -250,7 +261,9 @@ mod step_2_streaming_a_page {
             "fetch chunks of FETCH_CHUNK users, and stop after a short chunk"
         );
     }
+    // ANCHOR_END: reads_the_source_a_chunk_at_a_time_and_stops_where_the_data_ends
 
+    // ANCHOR: the_producer_stops_waiting_for_the_source_when_the_client_goes_away
     #[tokio::test]
     async fn the_producer_stops_waiting_for_the_source_when_the_client_goes_away() {
         // The source answers the first fetch at once and holds the second forever.
@@ -284,7 +297,9 @@ mod step_2_streaming_a_page {
             "no fetch should start after the client went away"
         );
     }
+    // ANCHOR_END: the_producer_stops_waiting_for_the_source_when_the_client_goes_away
 
+    // ANCHOR: page_snapshot
     #[tokio::test]
     async fn page_snapshot() {
         let channel =
@@ -309,4 +324,5 @@ mod step_2_streaming_a_page {
             insta::assert_snapshot!("list_users_pages", transcript);
         });
     }
+    // ANCHOR_END: page_snapshot
 }
