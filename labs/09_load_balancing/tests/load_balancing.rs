@@ -281,6 +281,7 @@ fn names(tally: &Tally, first: usize) -> Vec<&str> {
 mod step_1_round_robin {
     use super::*;
 
+    // ANCHOR: thirty_calls_over_three_healthy_backends_are_split_10_10_10
     #[tokio::test]
     async fn thirty_calls_over_three_healthy_backends_are_split_10_10_10() {
         let [a, b, c] = three_backends().await;
@@ -299,7 +300,9 @@ mod step_1_round_robin {
             "round robin gives every healthy backend the same share, call by call"
         );
     }
+    // ANCHOR_END: thirty_calls_over_three_healthy_backends_are_split_10_10_10
 
+    // ANCHOR: calls_rotate_strictly_in_address_order
     #[tokio::test]
     async fn calls_rotate_strictly_in_address_order() {
         let [a, b, c] = three_backends().await;
@@ -313,7 +316,9 @@ mod step_1_round_robin {
             "each call should go to the backend after the previous call's, wrapping around"
         );
     }
+    // ANCHOR_END: calls_rotate_strictly_in_address_order
 
+    // ANCHOR: concurrent_calls_are_spread_evenly_too
     #[tokio::test]
     async fn concurrent_calls_are_spread_evenly_too() {
         let [a, b, c] = three_backends().await;
@@ -341,7 +346,9 @@ mod step_1_round_robin {
              with one atomic step (`fetch_add`), not a load followed by a store"
         );
     }
+    // ANCHOR_END: concurrent_calls_are_spread_evenly_too
 
+    // ANCHOR: skips_a_backend_that_is_not_ready
     #[tokio::test]
     async fn skips_a_backend_that_is_not_ready() {
         let [a, b, c] = three_backends().await;
@@ -367,7 +374,9 @@ mod step_1_round_robin {
              over the ready backends only, or the one after a skipped backend gets its share too"
         );
     }
+    // ANCHOR_END: skips_a_backend_that_is_not_ready
 
+    // ANCHOR: a_killed_backend_costs_at_most_one_failed_call_then_none
     #[tokio::test]
     async fn a_killed_backend_costs_at_most_one_failed_call_then_none() {
         let [a, b, c] = three_backends().await;
@@ -403,7 +412,9 @@ mod step_1_round_robin {
             "the two live backends should share the calls evenly, got a={to_a} c={to_c}"
         );
     }
+    // ANCHOR_END: a_killed_backend_costs_at_most_one_failed_call_then_none
 
+    // ANCHOR: an_error_status_from_a_backend_does_not_eject_it
     #[tokio::test]
     async fn an_error_status_from_a_backend_does_not_eject_it() {
         let [a, b, c] = three_backends().await;
@@ -423,7 +434,9 @@ mod step_1_round_robin {
             "INVALID_ARGUMENT is an answer, not a failure of the backend"
         );
     }
+    // ANCHOR_END: an_error_status_from_a_backend_does_not_eject_it
 
+    // ANCHOR: with_no_ready_backend_a_call_fails_with_unavailable
     #[tokio::test]
     async fn with_no_ready_backend_a_call_fails_with_unavailable() {
         let a = TestBackend::start("a").await;
@@ -440,7 +453,9 @@ mod step_1_round_robin {
             Code::Unavailable,
         );
     }
+    // ANCHOR_END: with_no_ready_backend_a_call_fails_with_unavailable
 
+    // ANCHOR: tonic_balance_list_keeps_choosing_a_dead_endpoint_where_round_robin_ejects_it
     /// tonic's own balancer, for comparison: `Channel::balance_list` is tower's
     /// power-of-two-choices, and a lazy channel to a dead address still reports itself
     /// ready (it fails the call instead), so the balancer keeps choosing it.
@@ -470,11 +485,13 @@ mod step_1_round_robin {
             tonic_tally.failures.len()
         );
     }
+    // ANCHOR_END: tonic_balance_list_keeps_choosing_a_dead_endpoint_where_round_robin_ejects_it
 }
 
 mod step_2_pick_first {
     use super::*;
 
+    // ANCHOR: sends_every_call_to_the_first_address
     #[tokio::test]
     async fn sends_every_call_to_the_first_address() {
         let [a, b, c] = three_backends().await;
@@ -493,7 +510,9 @@ mod step_2_pick_first {
             "pick_first is not balancing: while the first address works, it gets every call"
         );
     }
+    // ANCHOR_END: sends_every_call_to_the_first_address
 
+    // ANCHOR: starts_with_the_first_address_that_is_ready
     #[tokio::test]
     async fn starts_with_the_first_address_that_is_ready() {
         let [a, b, c] = three_backends().await;
@@ -509,7 +528,9 @@ mod step_2_pick_first {
 
         assert_eq!(tally.counts(), [("b", 10)], "a is not ready, so b is first");
     }
+    // ANCHOR_END: starts_with_the_first_address_that_is_ready
 
+    // ANCHOR: fails_over_to_the_next_address_when_the_first_dies
     #[tokio::test]
     async fn fails_over_to_the_next_address_when_the_first_dies() {
         let [a, b, c] = three_backends().await;
@@ -532,7 +553,9 @@ mod step_2_pick_first {
             "after a dies, every call goes to the next address, b"
         );
     }
+    // ANCHOR_END: fails_over_to_the_next_address_when_the_first_dies
 
+    // ANCHOR: the_seeds_policy_names_choose_the_balancer
     #[tokio::test]
     async fn the_seeds_policy_names_choose_the_balancer() {
         let [a, b, c] = three_backends().await;
@@ -552,6 +575,7 @@ mod step_2_pick_first {
         );
         assert!("least_request".parse::<Policy>().is_err());
     }
+    // ANCHOR_END: the_seeds_policy_names_choose_the_balancer
 }
 
 mod step_3_health_checks {
@@ -574,6 +598,7 @@ mod step_3_health_checks {
         (backends, RoundRobin::new(set))
     }
 
+    // ANCHOR: backends_that_report_serving_are_admitted
     #[tokio::test]
     async fn backends_that_report_serving_are_admitted() {
         let ([_a, _b, _c], balancer) = health_checked().await;
@@ -588,7 +613,9 @@ mod step_3_health_checks {
         );
         assert_eq!(tally.counts(), [("a", 10), ("b", 10), ("c", 10)]);
     }
+    // ANCHOR_END: backends_that_report_serving_are_admitted
 
+    // ANCHOR: not_serving_ejects_the_backend_and_serving_readmits_it
     #[tokio::test]
     async fn not_serving_ejects_the_backend_and_serving_readmits_it() {
         let ([a, b, c], balancer) = health_checked().await;
@@ -621,7 +648,9 @@ mod step_3_health_checks {
         assert!(readmitted.failures.is_empty(), "{:?}", readmitted.failures);
         assert_eq!(readmitted.counts(), [("a", 10), ("b", 10), ("c", 10)]);
     }
+    // ANCHOR_END: not_serving_ejects_the_backend_and_serving_readmits_it
 
+    // ANCHOR: an_unreachable_backend_is_ejected_before_any_call_fails
     #[tokio::test]
     async fn an_unreachable_backend_is_ejected_before_any_call_fails() {
         let ([a, b, c], balancer) = health_checked().await;
@@ -644,7 +673,9 @@ mod step_3_health_checks {
         );
         assert_eq!(tally.counts(), [("a", 15), ("c", 15)]);
     }
+    // ANCHOR_END: an_unreachable_backend_is_ejected_before_any_call_fails
 
+    // ANCHOR: a_service_name_the_backend_does_not_know_ejects_it
     #[tokio::test]
     async fn a_service_name_the_backend_does_not_know_ejects_it() {
         let a = TestBackend::start("a").await;
@@ -674,11 +705,13 @@ mod step_3_health_checks {
         )
         .await;
     }
+    // ANCHOR_END: a_service_name_the_backend_does_not_know_ejects_it
 }
 
 mod step_4_discovery {
     use super::*;
 
+    // ANCHOR: a_backend_added_at_run_time_gets_its_share
     #[tokio::test]
     async fn a_backend_added_at_run_time_gets_its_share() {
         let [a, b, c] = three_backends().await;
@@ -695,7 +728,9 @@ mod step_4_discovery {
         assert!(tally.failures.is_empty(), "{:?}", tally.failures);
         assert_eq!(tally.counts(), [("a", 10), ("b", 10), ("c", 10)]);
     }
+    // ANCHOR_END: a_backend_added_at_run_time_gets_its_share
 
+    // ANCHOR: a_removed_backend_gets_no_more_calls
     #[tokio::test]
     async fn a_removed_backend_gets_no_more_calls() {
         let [a, b, c] = three_backends().await;
@@ -709,7 +744,9 @@ mod step_4_discovery {
         assert!(tally.failures.is_empty(), "{:?}", tally.failures);
         assert_eq!(tally.counts(), [("a", 15), ("c", 15)]);
     }
+    // ANCHOR_END: a_removed_backend_gets_no_more_calls
 
+    // ANCHOR: an_update_keeps_the_backends_that_stay
     #[tokio::test]
     async fn an_update_keeps_the_backends_that_stay() {
         let [a, b, c] = three_backends().await;
@@ -732,7 +769,9 @@ mod step_4_discovery {
         );
         assert!(removed.is_retired(), "a removed backend should be retired");
     }
+    // ANCHOR_END: an_update_keeps_the_backends_that_stay
 
+    // ANCHOR: a_call_in_flight_on_a_removed_backend_completes
     #[tokio::test]
     async fn a_call_in_flight_on_a_removed_backend_completes() {
         let (arrived_tx, mut arrived) = mpsc::unbounded_channel();
@@ -764,6 +803,7 @@ mod step_4_discovery {
         let mut client = client;
         assert_eq!(tally(&mut client, 5).await.counts(), [("a", 5)]);
     }
+    // ANCHOR_END: a_call_in_flight_on_a_removed_backend_completes
 }
 
 mod step_5_proxy {
@@ -775,6 +815,7 @@ mod step_5_proxy {
         TestServer::start(Routes::new(UserServiceServer::new(proxy))).await
     }
 
+    // ANCHOR: the_proxy_spreads_the_calls_of_one_connection_10_10_10
     #[tokio::test]
     async fn the_proxy_spreads_the_calls_of_one_connection_10_10_10() {
         let [a, b, c] = three_backends().await;
@@ -787,7 +828,9 @@ mod step_5_proxy {
         assert!(tally.failures.is_empty(), "{:?}", tally.failures);
         assert_eq!(tally.counts(), [("a", 10), ("b", 10), ("c", 10)]);
     }
+    // ANCHOR_END: the_proxy_spreads_the_calls_of_one_connection_10_10_10
 
+    // ANCHOR: an_l4_balancer_pins_one_connection_to_one_backend_where_the_proxy_does_not
     #[tokio::test]
     async fn an_l4_balancer_pins_one_connection_to_one_backend_where_the_proxy_does_not() {
         let [a, b, c] = three_backends().await;
@@ -816,7 +859,9 @@ mod step_5_proxy {
             "the L7 proxy chooses per call"
         );
     }
+    // ANCHOR_END: an_l4_balancer_pins_one_connection_to_one_backend_where_the_proxy_does_not
 
+    // ANCHOR: the_proxy_passes_a_backends_status_through
     #[tokio::test]
     async fn the_proxy_passes_a_backends_status_through() {
         let [a, b, c] = three_backends().await;
@@ -829,4 +874,5 @@ mod step_5_proxy {
         );
         assert_eq!(status.message(), "id must be a positive integer, got -3");
     }
+    // ANCHOR_END: the_proxy_passes_a_backends_status_through
 }

@@ -82,6 +82,7 @@ fn padded_get_user_request(total: usize) -> Vec<u8> {
 mod step_1_connection_reuse {
     use super::*;
 
+    // ANCHOR: forty_calls_use_one_connection
     #[tokio::test]
     async fn forty_calls_use_one_connection() {
         let service = CountingUserService::new(seeded(40));
@@ -107,7 +108,9 @@ mod step_1_connection_reuse {
              (a clone shares the channel's connection)"
         );
     }
+    // ANCHOR_END: forty_calls_use_one_connection
 
+    // ANCHOR: an_unknown_id_fails_the_whole_batch_with_its_status
     #[tokio::test]
     async fn an_unknown_id_fails_the_whole_batch_with_its_status() {
         let server = plain_server(CountingUserService::new(seeded(3))).await;
@@ -121,6 +124,7 @@ mod step_1_connection_reuse {
         assert_eq!(status.message(), "no user with id 99");
         assert_eq!(server.counters().connections(), 1, "still one connection");
     }
+    // ANCHOR_END: an_unknown_id_fails_the_whole_batch_with_its_status
 }
 
 mod step_2_compression {
@@ -142,6 +146,7 @@ mod step_2_compression {
         Arc::new(store)
     }
 
+    // ANCHOR: gzip_at_least_halves_the_bytes_of_a_repetitive_page
     #[tokio::test]
     async fn gzip_at_least_halves_the_bytes_of_a_repetitive_page() {
         let store = wordy_store(100);
@@ -166,7 +171,7 @@ mod step_2_compression {
         );
         assert_eq!(gzip_users.len(), 100);
         // Each message is compressed on its own. Plain, a user is ~345 bytes on the wire
-        // (5-byte prefix, five copies of one 63-byte phrase, the rest). gzipped, the phrase is
+        // (5-byte prefix, five copies of one 62-byte phrase, the rest). gzipped, the phrase is
         // stored once plus four back-references, and gzip adds 18 bytes of header and
         // trailer: ~120 bytes (35,069 against 12,248 for this page when the workbook was
         // written, a ratio of 0.35). At most half leaves room for another zlib version's
@@ -179,7 +184,9 @@ mod step_2_compression {
              enable gzip?"
         );
     }
+    // ANCHOR_END: gzip_at_least_halves_the_bytes_of_a_repetitive_page
 
+    // ANCHOR: gzip_does_not_shrink_a_page_of_tiny_users
     #[tokio::test]
     async fn gzip_does_not_shrink_a_page_of_tiny_users() {
         // Seed users are ~30 bytes each: too small for gzip's 18 bytes of framing to pay off,
@@ -207,11 +214,13 @@ mod step_2_compression {
              with gzip, {plain_bytes} without. If they are equal, compression is not enabled."
         );
     }
+    // ANCHOR_END: gzip_does_not_shrink_a_page_of_tiny_users
 }
 
 mod step_3_streaming_for_bulk {
     use super::*;
 
+    // ANCHOR: exporting_2500_users_takes_three_list_calls_and_no_get_user
     #[tokio::test]
     async fn exporting_2500_users_takes_three_list_calls_and_no_get_user() {
         let service = CountingUserService::new(seeded(2500));
@@ -239,7 +248,9 @@ mod step_3_streaming_for_bulk {
         );
         assert_eq!(server.counters().connections(), 1);
     }
+    // ANCHOR_END: exporting_2500_users_takes_three_list_calls_and_no_get_user
 
+    // ANCHOR: an_exact_multiple_of_the_page_size_needs_one_empty_page
     #[tokio::test]
     async fn an_exact_multiple_of_the_page_size_needs_one_empty_page() {
         let service = CountingUserService::new(seeded(2000));
@@ -258,6 +269,7 @@ mod step_3_streaming_for_bulk {
             "two full pages cannot tell whether more users follow: expected a third, empty page"
         );
     }
+    // ANCHOR_END: an_exact_multiple_of_the_page_size_needs_one_empty_page
 }
 
 mod step_4_message_limits {
@@ -271,6 +283,7 @@ mod step_4_message_limits {
         .await
     }
 
+    // ANCHOR: a_request_over_the_limit_is_resource_exhausted_and_never_reaches_the_handler
     #[tokio::test]
     async fn a_request_over_the_limit_is_resource_exhausted_and_never_reaches_the_handler() {
         let service = CountingUserService::new(seeded(1));
@@ -292,7 +305,9 @@ mod step_4_message_limits {
             "an oversized request must be refused before the handler runs"
         );
     }
+    // ANCHOR_END: a_request_over_the_limit_is_resource_exhausted_and_never_reaches_the_handler
 
+    // ANCHOR: a_request_at_the_limit_is_served
     #[tokio::test]
     async fn a_request_at_the_limit_is_served() {
         let service = CountingUserService::new(seeded(1));
@@ -305,11 +320,13 @@ mod step_4_message_limits {
         assert!(result.is_ok(), "expected the user, got {result:?}");
         assert_eq!(calls.get_user(), 1);
     }
+    // ANCHOR_END: a_request_at_the_limit_is_served
 }
 
 mod step_5_load_shedding {
     use super::*;
 
+    // ANCHOR: the_call_over_the_limit_fails_fast_and_the_others_complete
     #[tokio::test]
     async fn the_call_over_the_limit_fails_fast_and_the_others_complete() {
         let gate = Arc::new(Gate::default());
@@ -371,7 +388,9 @@ mod step_5_load_shedding {
         }
         assert_eq!(server.counters().connections(), 1);
     }
+    // ANCHOR_END: the_call_over_the_limit_fails_fast_and_the_others_complete
 
+    // ANCHOR: calls_within_the_limit_are_all_served
     #[tokio::test]
     async fn calls_within_the_limit_are_all_served() {
         let service = CountingUserService::new(seeded(10));
@@ -393,4 +412,5 @@ mod step_5_load_shedding {
         }
         assert_eq!(calls.get_user(), 10);
     }
+    // ANCHOR_END: calls_within_the_limit_are_all_served
 }
