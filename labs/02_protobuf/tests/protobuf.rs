@@ -228,6 +228,7 @@ fn annotate(bytes: &[u8]) -> String {
 mod step_1_varints {
     use super::*;
 
+    // ANCHOR: small_values_take_one_byte_and_each_7_bits_more_take_one_more
     #[test]
     fn small_values_take_one_byte_and_each_7_bits_more_take_one_more() {
         let expected: &[(u64, &str)] = &[
@@ -248,6 +249,7 @@ mod step_1_varints {
             );
         }
     }
+    // ANCHOR_END: small_values_take_one_byte_and_each_7_bits_more_take_one_more
 
     #[test]
     fn encodes_every_edge_value_exactly_like_prost() {
@@ -306,6 +308,7 @@ mod step_1_varints {
         }
     }
 
+    // ANCHOR: rejects_a_varint_longer_than_ten_bytes
     #[test]
     fn rejects_a_varint_longer_than_ten_bytes() {
         let mut eleven = vec![0xff; 10];
@@ -322,7 +325,9 @@ mod step_1_varints {
             "prost refuses it too"
         );
     }
+    // ANCHOR_END: rejects_a_varint_longer_than_ten_bytes
 
+    // ANCHOR: rejects_a_tenth_byte_that_overflows_64_bits
     #[test]
     fn rejects_a_tenth_byte_that_overflows_64_bits() {
         let mut max = vec![0xff; 9];
@@ -347,6 +352,7 @@ mod step_1_varints {
             "prost refuses it too"
         );
     }
+    // ANCHOR_END: rejects_a_tenth_byte_that_overflows_64_bits
 
     #[test]
     fn varints_snapshot() {
@@ -434,6 +440,7 @@ mod step_2_zigzag {
         }
     }
 
+    // ANCHOR: minus_one_takes_one_byte_as_sint32_and_ten_as_int32
     #[test]
     fn minus_one_takes_one_byte_as_sint32_and_ten_as_int32() {
         let as_sint32 = varint(zigzag_encode(-1));
@@ -446,6 +453,7 @@ mod step_2_zigzag {
             hex(&as_int32)
         );
     }
+    // ANCHOR_END: minus_one_takes_one_byte_as_sint32_and_ten_as_int32
 }
 
 mod step_3_keys {
@@ -464,6 +472,7 @@ mod step_3_keys {
         buf
     }
 
+    // ANCHOR: a_key_is_the_field_number_shifted_left_three_bits_or_the_wire_type
     #[test]
     fn a_key_is_the_field_number_shifted_left_three_bits_or_the_wire_type() {
         let expected: &[(u32, WireType, &str)] = &[
@@ -485,6 +494,7 @@ mod step_3_keys {
             );
         }
     }
+    // ANCHOR_END: a_key_is_the_field_number_shifted_left_three_bits_or_the_wire_type
 
     #[test]
     fn keys_match_prost_for_every_wire_type() {
@@ -519,6 +529,7 @@ mod step_3_keys {
         }
     }
 
+    // ANCHOR: decode_key_rejects_group_and_undefined_wire_types
     #[test]
     fn decode_key_rejects_group_and_undefined_wire_types() {
         // Field 1 with wire types 3 and 4 (proto2 groups), 6 and 7 (never defined).
@@ -530,7 +541,9 @@ mod step_3_keys {
             );
         }
     }
+    // ANCHOR_END: decode_key_rejects_group_and_undefined_wire_types
 
+    // ANCHOR: decode_key_rejects_field_number_zero_and_numbers_above_the_maximum
     #[test]
     fn decode_key_rejects_field_number_zero_and_numbers_above_the_maximum() {
         let too_big = u64::from(MAX_FIELD_NUMBER) + 1;
@@ -549,8 +562,10 @@ mod step_3_keys {
             );
         }
     }
+    // ANCHOR_END: decode_key_rejects_field_number_zero_and_numbers_above_the_maximum
 
     // ANCHOR: packed_test
+    // ANCHOR: a_packed_repeated_field_is_one_len_field_of_varints_back_to_back
     #[test]
     fn a_packed_repeated_field_is_one_len_field_of_varints_back_to_back() {
         // `repeated int32 scores = 6;` holding [1, 150, 300]: proto3 packs it.
@@ -574,6 +589,7 @@ mod step_3_keys {
         // One key for the whole list instead of one per element.
         assert_eq!(hex(&packed), "32 05 01 96 01 ac 02");
     }
+    // ANCHOR_END: a_packed_repeated_field_is_one_len_field_of_varints_back_to_back
     // ANCHOR_END: packed_test
 }
 
@@ -606,6 +622,7 @@ mod step_4_encode_user {
         );
     }
 
+    // ANCHOR: writes_a_negative_int32_id_as_a_ten_byte_varint
     #[test]
     fn writes_a_negative_int32_id_as_a_ten_byte_varint() {
         let bytes = assert_encodes_like_prost(&user(-1, "", ""));
@@ -615,6 +632,7 @@ mod step_4_encode_user {
             "int32 -1: the key 08, then -1 sign-extended to 64 bits as a varint"
         );
     }
+    // ANCHOR_END: writes_a_negative_int32_id_as_a_ten_byte_varint
 
     #[test]
     fn counts_string_lengths_in_utf8_bytes_not_characters() {
@@ -633,6 +651,7 @@ mod step_4_encode_user {
         );
     }
 
+    // ANCHOR: v1_bytes_decode_as_v2_with_the_new_fields_at_their_defaults
     #[test]
     fn v1_bytes_decode_as_v2_with_the_new_fields_at_their_defaults() {
         // An old writer (your v1 encoder), a new reader (prost's user.v2.User).
@@ -652,8 +671,10 @@ mod step_4_encode_user {
             }
         );
     }
+    // ANCHOR_END: v1_bytes_decode_as_v2_with_the_new_fields_at_their_defaults
 
     // ANCHOR: size_test
+    // ANCHOR: protobuf_is_smaller_than_compact_json
     #[test]
     fn protobuf_is_smaller_than_compact_json() {
         // The seed's user, once as protobuf and once as the JSON a REST API would send.
@@ -695,8 +716,10 @@ mod step_4_encode_user {
         assert_eq!(list.len(), 35_662);
         assert_eq!(json.len(), 58_703);
     }
+    // ANCHOR_END: protobuf_is_smaller_than_compact_json
     // ANCHOR_END: size_test
 
+    // ANCHOR: user_encodings_snapshot
     #[test]
     fn user_encodings_snapshot() {
         let mut dumps = String::new();
@@ -716,6 +739,7 @@ mod step_4_encode_user {
         }
         test_support::snapshot_settings().bind(|| insta::assert_snapshot!("user_encodings", dumps));
     }
+    // ANCHOR_END: user_encodings_snapshot
 }
 
 mod step_5_decode_user {
@@ -742,6 +766,7 @@ mod step_5_decode_user {
         );
     }
 
+    // ANCHOR: decode_length_delimited_rejects_a_length_past_the_end
     #[test]
     fn decode_length_delimited_rejects_a_length_past_the_end() {
         let mut huge = vec![0xff; 9];
@@ -756,6 +781,7 @@ mod step_5_decode_user {
             );
         }
     }
+    // ANCHOR_END: decode_length_delimited_rejects_a_length_past_the_end
 
     #[test]
     fn decodes_every_case_back_to_the_same_user() {
@@ -770,6 +796,7 @@ mod step_5_decode_user {
         }
     }
 
+    // ANCHOR: decodes_fields_in_any_order
     #[test]
     fn decodes_fields_in_any_order() {
         // The seed user with its fields written email, name, id: valid protobuf, even though
@@ -789,7 +816,9 @@ mod step_5_decode_user {
             hex(&reversed)
         );
     }
+    // ANCHOR_END: decodes_fields_in_any_order
 
+    // ANCHOR: the_last_occurrence_of_a_field_wins
     #[test]
     fn the_last_occurrence_of_a_field_wins() {
         // Two messages back to back read as one message with both sets of fields. A field
@@ -809,6 +838,7 @@ mod step_5_decode_user {
             hex(&bytes)
         );
     }
+    // ANCHOR_END: the_last_occurrence_of_a_field_wins
 
     #[test]
     fn rejects_a_field_whose_wire_type_changed() {
@@ -841,6 +871,7 @@ mod step_5_decode_user {
         assert!(User::decode(&name_as_number[..]).is_err());
     }
 
+    // ANCHOR: returns_truncated_instead_of_panicking_on_cut_off_input
     #[test]
     fn returns_truncated_instead_of_panicking_on_cut_off_input() {
         let bytes = seed_user().encode_to_vec();
@@ -865,6 +896,7 @@ mod step_5_decode_user {
             }
         }
     }
+    // ANCHOR_END: returns_truncated_instead_of_panicking_on_cut_off_input
 
     #[test]
     fn rejects_an_overlong_varint_in_a_field() {
@@ -883,6 +915,7 @@ mod step_5_decode_user {
         );
     }
 
+    // ANCHOR: rejects_a_string_field_that_is_not_utf8
     #[test]
     fn rejects_a_string_field_that_is_not_utf8() {
         // c3 starts a two-byte character, but 28 is not a continuation byte.
@@ -902,6 +935,7 @@ mod step_5_decode_user {
         );
         assert!(User::decode(&bad_name[..]).is_err(), "prost refuses it too");
     }
+    // ANCHOR_END: rejects_a_string_field_that_is_not_utf8
 
     #[test]
     fn decode_errors_snapshot() {
@@ -958,6 +992,7 @@ mod step_6_unknown_fields {
         }
     }
 
+    // ANCHOR: skip_field_steps_over_one_value_of_each_wire_type
     #[test]
     fn skip_field_steps_over_one_value_of_each_wire_type() {
         let cases: [(WireType, &[u8]); 4] = [
@@ -982,6 +1017,7 @@ mod step_6_unknown_fields {
             );
         }
     }
+    // ANCHOR_END: skip_field_steps_over_one_value_of_each_wire_type
 
     #[test]
     fn skip_field_reports_a_cut_off_value_as_truncated() {
@@ -1001,6 +1037,7 @@ mod step_6_unknown_fields {
         }
     }
 
+    // ANCHOR: a_v1_reader_skips_the_fields_v2_added
     #[test]
     fn a_v1_reader_skips_the_fields_v2_added() {
         let bytes = v2_user().encode_to_vec();
@@ -1013,7 +1050,9 @@ mod step_6_unknown_fields {
             hex(&bytes)
         );
     }
+    // ANCHOR_END: a_v1_reader_skips_the_fields_v2_added
 
+    // ANCHOR: unknown_fields_of_every_wire_type_are_skipped_wherever_they_appear
     #[test]
     fn unknown_fields_of_every_wire_type_are_skipped_wherever_they_appear() {
         use prost::encoding::{self, WireType as Prost};
@@ -1041,8 +1080,10 @@ mod step_6_unknown_fields {
             hex(&bytes)
         );
     }
+    // ANCHOR_END: unknown_fields_of_every_wire_type_are_skipped_wherever_they_appear
 
     // ANCHOR: drops_unknown_test
+    // ANCHOR: re_encoding_through_v1_drops_the_fields_v2_added
     #[test]
     fn re_encoding_through_v1_drops_the_fields_v2_added() {
         // A v1 service in the middle: it decodes v2 bytes as v1, and encodes what it has.
@@ -1063,8 +1104,10 @@ mod step_6_unknown_fields {
         assert_eq!(seen_downstream.display_name, "", "display_name was lost");
         assert_eq!(seen_downstream.address, None, "address was lost");
     }
+    // ANCHOR_END: re_encoding_through_v1_drops_the_fields_v2_added
     // ANCHOR_END: drops_unknown_test
 
+    // ANCHOR: v2_user_read_as_v1_snapshot
     #[test]
     fn v2_user_read_as_v1_snapshot() {
         let bytes = v2_user().encode_to_vec();
@@ -1081,4 +1124,5 @@ mod step_6_unknown_fields {
         test_support::snapshot_settings()
             .bind(|| insta::assert_snapshot!("v2_user_read_as_v1", report));
     }
+    // ANCHOR_END: v2_user_read_as_v1_snapshot
 }

@@ -159,6 +159,7 @@ mod step_1_message_prefix {
         assert_eq!(&bytes[PREFIX_LEN..], payload.as_slice());
     }
 
+    // ANCHOR: encode_message_frames_an_empty_message_as_five_bytes
     #[test]
     fn encode_message_frames_an_empty_message_as_five_bytes() {
         // A message whose fields all hold their defaults encodes to zero bytes in proto3;
@@ -166,6 +167,7 @@ mod step_1_message_prefix {
         let payload = GetUserRequest { id: 0 }.encode_to_vec();
         assert_eq!(hex(&framed(&payload, false)), "00 00 00 00 00");
     }
+    // ANCHOR_END: encode_message_frames_an_empty_message_as_five_bytes
 
     #[test]
     fn encode_message_appends_to_the_buffer_without_clearing_it() {
@@ -180,6 +182,7 @@ mod step_1_message_prefix {
         );
     }
 
+    // ANCHOR: encode_message_writes_what_tonic_sent_in_the_recording
     #[test]
     fn encode_message_writes_what_tonic_sent_in_the_recording() {
         let recorded = recorded_data("GetUser(id: 1)", Direction::ClientToServer);
@@ -191,6 +194,7 @@ mod step_1_message_prefix {
              client sent (right)"
         );
     }
+    // ANCHOR_END: encode_message_writes_what_tonic_sent_in_the_recording
 
     #[test]
     fn decode_prefix_reads_the_flag_and_the_length() {
@@ -298,6 +302,7 @@ mod step_2_incremental_decoder {
         assert_eq!(end, Ok(()));
     }
 
+    // ANCHOR: reassembles_messages_split_at_every_possible_point
     #[test]
     fn reassembles_messages_split_at_every_possible_point() {
         let bytes = [prefix(0, 3), vec![1, 2, 3], prefix(1, 2), vec![4, 5]].concat();
@@ -315,7 +320,9 @@ mod step_2_incremental_decoder {
             }
         }
     }
+    // ANCHOR_END: reassembles_messages_split_at_every_possible_point
 
+    // ANCHOR: decodes_the_three_users_of_the_recorded_list_users_response
     #[test]
     fn decodes_the_three_users_of_the_recorded_list_users_response() {
         let recorded = recorded_data("ListUsers", Direction::ServerToClient);
@@ -327,7 +334,9 @@ mod step_2_incremental_decoder {
             .collect();
         assert_eq!(users, vec![seed_user(4), seed_user(5), seed_user(6)]);
     }
+    // ANCHOR_END: decodes_the_three_users_of_the_recorded_list_users_response
 
+    // ANCHOR: refuses_an_oversized_message_as_soon_as_its_prefix_arrives
     #[test]
     fn refuses_an_oversized_message_as_soon_as_its_prefix_arrives() {
         let mut decoder = MessageDecoder::new(DEFAULT_MAX_MESSAGE_LEN);
@@ -347,7 +356,9 @@ mod step_2_incremental_decoder {
             "the limit is checked on the prefix, without waiting for 4 GiB to arrive"
         );
     }
+    // ANCHOR_END: refuses_an_oversized_message_as_soon_as_its_prefix_arrives
 
+    // ANCHOR: an_invalid_flag_is_an_error_and_stays_one
     #[test]
     fn an_invalid_flag_is_an_error_and_stays_one() {
         let mut decoder = MessageDecoder::new(DEFAULT_MAX_MESSAGE_LEN);
@@ -362,6 +373,7 @@ mod step_2_incremental_decoder {
             );
         }
     }
+    // ANCHOR_END: an_invalid_flag_is_an_error_and_stays_one
 
     #[test]
     fn finish_accepts_a_stream_that_ends_between_messages() {
@@ -375,6 +387,7 @@ mod step_2_incremental_decoder {
         );
     }
 
+    // ANCHOR: finish_reports_a_stream_that_ends_inside_a_prefix_or_a_payload
     #[test]
     fn finish_reports_a_stream_that_ends_inside_a_prefix_or_a_payload() {
         let (_, end) = decode_chunks(&[&[0, 0, 0]], 16);
@@ -405,6 +418,7 @@ mod step_2_incremental_decoder {
             "a complete message, then a prefix with nothing after it"
         );
     }
+    // ANCHOR_END: finish_reports_a_stream_that_ends_inside_a_prefix_or_a_payload
 
     /// Random input for the robustness test: half the time a valid stream of messages
     /// (returned with them), half the time bytes that are mostly wrong.
@@ -434,6 +448,7 @@ mod step_2_incremental_decoder {
         }
     }
 
+    // ANCHOR: never_panics_and_gives_the_same_answer_however_the_bytes_are_cut
     #[test]
     fn never_panics_and_gives_the_same_answer_however_the_bytes_are_cut() {
         const CASES: usize = 100_000;
@@ -491,6 +506,7 @@ mod step_2_incremental_decoder {
             }
         }
     }
+    // ANCHOR_END: never_panics_and_gives_the_same_answer_however_the_bytes_are_cut
 }
 
 mod step_3_grpc_timeout {
@@ -511,6 +527,7 @@ mod step_3_grpc_timeout {
         }
     }
 
+    // ANCHOR: units_are_case_sensitive
     #[test]
     fn units_are_case_sensitive() {
         assert_eq!(
@@ -537,7 +554,9 @@ mod step_3_grpc_timeout {
             );
         }
     }
+    // ANCHOR_END: units_are_case_sensitive
 
+    // ANCHOR: accepts_at_most_eight_digits
     #[test]
     fn accepts_at_most_eight_digits() {
         assert_eq!(
@@ -560,7 +579,9 @@ mod step_3_grpc_timeout {
         );
         assert_eq!(MAX_TIMEOUT_DIGITS, 8);
     }
+    // ANCHOR_END: accepts_at_most_eight_digits
 
+    // ANCHOR: rejects_anything_but_plain_digits_before_the_unit
     #[test]
     fn rejects_anything_but_plain_digits_before_the_unit() {
         for (value, found) in [
@@ -579,7 +600,9 @@ mod step_3_grpc_timeout {
             );
         }
     }
+    // ANCHOR_END: rejects_anything_but_plain_digits_before_the_unit
 
+    // ANCHOR: rejects_empty_values_and_missing_parts_without_panicking
     #[test]
     fn rejects_empty_values_and_missing_parts_without_panicking() {
         assert_eq!(parse_grpc_timeout(""), Err(TimeoutError::Empty));
@@ -595,7 +618,9 @@ mod step_3_grpc_timeout {
             Err(TimeoutError::UnknownUnit('🦀'))
         );
     }
+    // ANCHOR_END: rejects_empty_values_and_missing_parts_without_panicking
 
+    // ANCHOR: formats_in_the_most_precise_unit_that_fits_in_eight_digits
     #[test]
     fn formats_in_the_most_precise_unit_that_fits_in_eight_digits() {
         const DAY: u64 = 24 * 3600;
@@ -637,6 +662,7 @@ mod step_3_grpc_timeout {
             assert_eq!(format_grpc_timeout(timeout), expected, "{timeout:?}: {why}");
         }
     }
+    // ANCHOR_END: formats_in_the_most_precise_unit_that_fits_in_eight_digits
 
     /// What tonic's `Request::set_timeout` puts in the `grpc-timeout` header.
     fn tonic_format(timeout: Duration) -> String {
@@ -651,6 +677,7 @@ mod step_3_grpc_timeout {
             .to_owned()
     }
 
+    // ANCHOR: formats_every_duration_exactly_as_tonic_does
     #[test]
     fn formats_every_duration_exactly_as_tonic_does() {
         let mut rng = fastrand::Rng::with_seed(3);
@@ -666,6 +693,7 @@ mod step_3_grpc_timeout {
             );
         }
     }
+    // ANCHOR_END: formats_every_duration_exactly_as_tonic_does
 
     #[test]
     fn a_timeout_too_long_for_eight_digits_of_hours_is_clamped() {
@@ -678,6 +706,7 @@ mod step_3_grpc_timeout {
         );
     }
 
+    // ANCHOR: formatting_then_parsing_rounds_down_by_less_than_one_unit
     #[test]
     fn formatting_then_parsing_rounds_down_by_less_than_one_unit() {
         let mut rng = fastrand::Rng::with_seed(7);
@@ -696,6 +725,7 @@ mod step_3_grpc_timeout {
             );
         }
     }
+    // ANCHOR_END: formatting_then_parsing_rounds_down_by_less_than_one_unit
 }
 
 mod step_4_grpc_message {
@@ -792,6 +822,7 @@ mod step_4_grpc_message {
         }
     }
 
+    // ANCHOR: tonic_reads_what_you_send
     #[test]
     fn tonic_reads_what_you_send() {
         let mut rng = fastrand::Rng::with_seed(4);
@@ -806,6 +837,7 @@ mod step_4_grpc_message {
             assert_eq!(decode_grpc_message(value.as_bytes()), message);
         }
     }
+    // ANCHOR_END: tonic_reads_what_you_send
 
     #[test]
     fn decoding_never_fails_and_keeps_what_is_not_an_escape() {
@@ -1025,6 +1057,7 @@ mod step_5_transcript {
         assert!(describe_status_details(&[0xff, 0xff]).is_err());
     }
 
+    // ANCHOR: explains_grpc_status_details_bin_from_its_base64
     #[test]
     fn explains_grpc_status_details_bin_from_its_base64() {
         let recording = fixture();
@@ -1053,6 +1086,7 @@ mod step_5_transcript {
             Some("not valid base64")
         );
     }
+    // ANCHOR_END: explains_grpc_status_details_bin_from_its_base64
 
     // ANCHOR: transcript_snapshot
     #[test]
@@ -1064,6 +1098,7 @@ mod step_5_transcript {
     }
     // ANCHOR_END: transcript_snapshot
 
+    // ANCHOR: the_fixture_is_what_the_reference_server_sends_today
     #[tokio::test]
     async fn the_fixture_is_what_the_reference_server_sends_today() {
         let today = tokio::time::timeout(PATIENCE, recorder::record_reference_exchange())
@@ -1085,6 +1120,7 @@ mod step_5_transcript {
              `cargo test -p solution11-on-the-wire -- --ignored record_fixture`"
         );
     }
+    // ANCHOR_END: the_fixture_is_what_the_reference_server_sends_today
 
     // ANCHOR: record_fixture
     /// Re-records `tests/fixtures/exchange.txt`:
@@ -1154,6 +1190,7 @@ mod step_6_raw_http2 {
         assert_eq!(response.grpc_message(), None, "OK carries no message");
     }
 
+    // ANCHOR: an_unknown_user_is_a_trailers_only_response_with_a_percent_encoded_message
     #[tokio::test]
     async fn an_unknown_user_is_a_trailers_only_response_with_a_percent_encoded_message() {
         let (server, _stop) = start_reference_server().await;
@@ -1190,7 +1227,9 @@ mod step_6_raw_http2 {
             Some("no user with id 42")
         );
     }
+    // ANCHOR_END: an_unknown_user_is_a_trailers_only_response_with_a_percent_encoded_message
 
+    // ANCHOR: list_users_is_the_same_exchange_with_more_messages
     #[tokio::test]
     async fn list_users_is_the_same_exchange_with_more_messages() {
         let (server, _stop) = start_reference_server().await;
@@ -1211,7 +1250,9 @@ mod step_6_raw_http2 {
         assert_eq!(users, (1..=4).map(seed_user).collect::<Vec<_>>());
         assert_eq!(response.grpc_status(), Some("0"));
     }
+    // ANCHOR_END: list_users_is_the_same_exchange_with_more_messages
 
+    // ANCHOR: the_request_carries_the_grpc_headers_and_your_deadline
     #[tokio::test]
     async fn the_request_carries_the_grpc_headers_and_your_deadline() {
         let (server, _stop) = start_reference_server().await;
@@ -1277,7 +1318,9 @@ mod step_6_raw_http2 {
             "the request ends with END_STREAM on its DATA"
         );
     }
+    // ANCHOR_END: the_request_carries_the_grpc_headers_and_your_deadline
 
+    // ANCHOR: the_server_reassembles_a_message_cut_across_data_frames
     #[tokio::test]
     async fn the_server_reassembles_a_message_cut_across_data_frames() {
         let (server, _stop) = start_reference_server().await;
@@ -1321,7 +1364,9 @@ mod step_6_raw_http2 {
             seed_user(2)
         );
     }
+    // ANCHOR_END: the_server_reassembles_a_message_cut_across_data_frames
 
+    // ANCHOR: a_compressed_message_needs_an_encoding_the_server_supports
     #[tokio::test]
     async fn a_compressed_message_needs_an_encoding_the_server_supports() {
         let (server, _stop) = start_reference_server().await;
@@ -1360,8 +1405,10 @@ mod step_6_raw_http2 {
             Some(&b"gzip,identity"[..])
         );
     }
+    // ANCHOR_END: a_compressed_message_needs_an_encoding_the_server_supports
 
     // ANCHOR: frame_log_test
+    // ANCHOR: a_connection_frame_by_frame
     /// The whole connection at the frame level, around three calls of tonic's client.
     /// `cargo test -p solution11-on-the-wire frame_by_frame -- --nocapture` prints it.
     #[tokio::test]
@@ -1525,5 +1572,6 @@ mod step_6_raw_http2 {
             "nothing was cancelled, so no stream was reset"
         );
     }
+    // ANCHOR_END: a_connection_frame_by_frame
     // ANCHOR_END: frame_log_test
 }

@@ -9,6 +9,8 @@ use tonic::{Status, transport::Channel};
 use workbook_proto::{feed::v1::Author, user::user_service_client::UserServiceClient};
 
 use crate::{context::CallContext, downstream::Failure};
+#[allow(unused_imports)]
+use tracing::Instrument;
 // TODO(lab 12, step 3) uses these; the `allow` can go once it does.
 #[allow(unused_imports)]
 use {
@@ -51,6 +53,11 @@ impl UserDirectory {
     }
 
     #[allow(dead_code)] // until step 3 uses it
+    fn forget(&self, id: i32) {
+        self.cache.lock().expect("never poisoned").remove(&id);
+    }
+
+    #[allow(dead_code)] // until step 3 uses it
     fn remember(&self, author: &Author) {
         self.cache
             .lock()
@@ -60,14 +67,14 @@ impl UserDirectory {
 
     // ANCHOR: lookup
     /// Asks `UserService` for user `id` on behalf of the call `context` describes, and
-    /// remembers the answer.
+    /// remembers the answer (or, for a user that does not exist, forgets the old one).
     ///
     /// No budget left is `NoAnswer` with `DEADLINE_EXCEEDED`, and nothing is sent.
     pub async fn lookup(&self, context: &CallContext, id: i32) -> Result<Author, Failure> {
         // TODO(lab 12, step 3):
         // - `context.downstream(GetUserRequest { id })`; its error is `Failure::NoAnswer`;
         // - `self.client.clone().get_user(request).await`; a failed call goes through
-        //   `classify`;
+        //   `classify`, and a `NoSuchUser` makes it `self.forget(id)` first;
         // - the user becomes an `Author { id, name }`: `self.remember` it, then return it.
         let _ = (context, id);
         todo!(
@@ -92,7 +99,8 @@ impl UserDirectory {
         // TODO(lab 12, step 3):
         // - collect the ids into a `BTreeSet` (each distinct id once);
         // - start every lookup at once: a `JoinSet`, spawning for each id an `async move`
-        //   block over clones of `self` and `context` that returns `(id, lookup result)`;
+        //   block over clones of `self` and `context` that returns `(id, lookup result)`,
+        //   `.in_current_span()` (so its logs carry the request id);
         // - `join_next` them all: `Ok` goes into `found`; `NoSuchUser` is skipped;
         //   `Refused(status)` returns `Err(status)`; `NoAnswer` sets `degraded` and puts
         //   `self.cached(id)` into `found` when there is one.

@@ -144,6 +144,7 @@ mod step_1 {
         request((), Some(WRITER), timeout)
     }
 
+    // ANCHOR: the_downstream_timeout_is_what_is_left_minus_the_margin
     #[tokio::test(start_paused = true)]
     async fn the_downstream_timeout_is_what_is_left_minus_the_margin() {
         let context = CallContext::from_request(&arriving(Some(Duration::from_secs(1))));
@@ -163,7 +164,9 @@ mod step_1 {
              fixed when the call arrived"
         );
     }
+    // ANCHOR_END: the_downstream_timeout_is_what_is_left_minus_the_margin
 
+    // ANCHOR: a_caller_without_a_deadline_still_gives_downstream_calls_one
     #[tokio::test(start_paused = true)]
     async fn a_caller_without_a_deadline_still_gives_downstream_calls_one() {
         let context = CallContext::from_request(&arriving(None));
@@ -175,7 +178,9 @@ mod step_1 {
              without any deadline could hang forever"
         );
     }
+    // ANCHOR_END: a_caller_without_a_deadline_still_gives_downstream_calls_one
 
+    // ANCHOR: no_budget_left_is_deadline_exceeded_before_anything_is_sent
     #[tokio::test(start_paused = true)]
     async fn no_budget_left_is_deadline_exceeded_before_anything_is_sent() {
         let context = CallContext::from_request(&arriving(Some(Duration::from_millis(40))));
@@ -189,7 +194,9 @@ mod step_1 {
         tokio::time::advance(Duration::from_millis(950)).await;
         expect_code(context.downstream(()), Code::DeadlineExceeded);
     }
+    // ANCHOR_END: no_budget_left_is_deadline_exceeded_before_anything_is_sent
 
+    // ANCHOR: the_callers_credentials_are_forwarded_unchanged_and_sensitive
     #[tokio::test]
     async fn the_callers_credentials_are_forwarded_unchanged_and_sensitive() {
         let context = CallContext::from_request(&arriving(None));
@@ -211,7 +218,9 @@ mod step_1 {
             "no credentials in, none out"
         );
     }
+    // ANCHOR_END: the_callers_credentials_are_forwarded_unchanged_and_sensitive
 
+    // ANCHOR: a_request_id_is_kept_when_valid_and_made_when_missing_or_unusable
     #[tokio::test]
     async fn a_request_id_is_kept_when_valid_and_made_when_missing_or_unusable() {
         let mut incoming = arriving(None);
@@ -250,7 +259,9 @@ mod step_1 {
             assert!(is_valid_request_id(&id));
         }
     }
+    // ANCHOR_END: a_request_id_is_kept_when_valid_and_made_when_missing_or_unusable
 
+    // ANCHOR: valid_request_ids_are_short_and_plain
     #[test]
     fn valid_request_ids_are_short_and_plain() {
         assert!(is_valid_request_id("0af7651916cd43dd8448eb211c80319c"));
@@ -261,6 +272,7 @@ mod step_1 {
         assert!(!is_valid_request_id("new\nline"));
         assert!(!is_valid_request_id("é"));
     }
+    // ANCHOR_END: valid_request_ids_are_short_and_plain
 }
 
 mod step_2 {
@@ -268,6 +280,7 @@ mod step_2 {
 
     use super::*;
 
+    // ANCHOR: every_code_has_a_meaning_for_the_feed
     #[test]
     fn every_code_has_a_meaning_for_the_feed() {
         let mut table = String::new();
@@ -284,7 +297,9 @@ mod step_2 {
         test_support::snapshot_settings()
             .bind(|| insta::assert_snapshot!("downstream_failures", table));
     }
+    // ANCHOR_END: every_code_has_a_meaning_for_the_feed
 
+    // ANCHOR: tonics_own_timeout_is_a_deadline
     #[tokio::test(start_paused = true)]
     async fn tonics_own_timeout_is_a_deadline() {
         let users = ScriptedUsers::with_users(3);
@@ -310,7 +325,9 @@ mod step_2 {
             other => panic!("a timeout is NoAnswer, got {other:?}"),
         }
     }
+    // ANCHOR_END: tonics_own_timeout_is_a_deadline
 
+    // ANCHOR: a_refusal_keeps_the_status_exactly
     #[test]
     fn a_refusal_keeps_the_status_exactly() {
         let status = Status::permission_denied("read-only token");
@@ -322,6 +339,7 @@ mod step_2 {
             other => panic!("PERMISSION_DENIED is Refused, got {other:?}"),
         }
     }
+    // ANCHOR_END: a_refusal_keeps_the_status_exactly
 }
 
 mod step_3 {
@@ -341,6 +359,7 @@ mod step_3 {
         CallContext::from_request(&incoming)
     }
 
+    // ANCHOR: a_lookup_carries_the_callers_deadline_credentials_and_request_id
     #[tokio::test(start_paused = true)]
     async fn a_lookup_carries_the_callers_deadline_credentials_and_request_id() {
         let users = ScriptedUsers::with_users(3);
@@ -371,7 +390,9 @@ mod step_3 {
             "a good answer is remembered for when UserService cannot answer"
         );
     }
+    // ANCHOR_END: a_lookup_carries_the_callers_deadline_credentials_and_request_id
 
+    // ANCHOR: each_failure_is_sorted
     #[tokio::test(start_paused = true)]
     async fn each_failure_is_sorted() {
         let users = ScriptedUsers::with_users(3);
@@ -405,7 +426,9 @@ mod step_3 {
         );
         assert_eq!(directory.cached(1), None, "nothing good was ever answered");
     }
+    // ANCHOR_END: each_failure_is_sorted
 
+    // ANCHOR: each_distinct_author_is_looked_up_once
     #[tokio::test(start_paused = true)]
     async fn each_distinct_author_is_looked_up_once() {
         let users = ScriptedUsers::with_users(3);
@@ -428,7 +451,9 @@ mod step_3 {
             }
         );
     }
+    // ANCHOR_END: each_distinct_author_is_looked_up_once
 
+    // ANCHOR: lookups_run_at_the_same_time
     #[tokio::test(start_paused = true)]
     async fn lookups_run_at_the_same_time() {
         let users = ScriptedUsers::with_users(3);
@@ -450,7 +475,9 @@ mod step_3 {
         assert!(authors.degraded);
         assert!(authors.found.is_empty(), "nothing cached: {authors:?}");
     }
+    // ANCHOR_END: lookups_run_at_the_same_time
 
+    // ANCHOR: when_user_service_cannot_answer_the_cache_fills_in
     #[tokio::test(start_paused = true)]
     async fn when_user_service_cannot_answer_the_cache_fills_in() {
         let users = ScriptedUsers::with_users(3);
@@ -474,7 +501,9 @@ mod step_3 {
             );
         }
     }
+    // ANCHOR_END: when_user_service_cannot_answer_the_cache_fills_in
 
+    // ANCHOR: unknown_users_are_left_out_without_degrading
     #[tokio::test(start_paused = true)]
     async fn unknown_users_are_left_out_without_degrading() {
         let users = ScriptedUsers::with_users(3);
@@ -492,7 +521,9 @@ mod step_3 {
             "NOT_FOUND is an answer: nothing is missing that UserService could have given"
         );
     }
+    // ANCHOR_END: unknown_users_are_left_out_without_degrading
 
+    // ANCHOR: a_refusal_fails_the_whole_lookup
     #[tokio::test(start_paused = true)]
     async fn a_refusal_fails_the_whole_lookup() {
         let users = ScriptedUsers::with_users(3);
@@ -512,7 +543,9 @@ mod step_3 {
              whose credentials were refused"
         );
     }
+    // ANCHOR_END: a_refusal_fails_the_whole_lookup
 
+    // ANCHOR: no_budget_left_means_no_call_and_the_cache
     #[tokio::test(start_paused = true)]
     async fn no_budget_left_means_no_call_and_the_cache() {
         let users = ScriptedUsers::with_users(3);
@@ -537,6 +570,7 @@ mod step_3 {
             }
         );
     }
+    // ANCHOR_END: no_budget_left_means_no_call_and_the_cache
 }
 
 mod step_4 {
@@ -560,6 +594,7 @@ mod step_4 {
         assert_eq!(users.ids_asked(), vec![1, 2], "each author checked once");
     }
 
+    // ANCHOR: create_post_refuses_bad_posts_without_asking_user_service
     #[tokio::test(start_paused = true)]
     async fn create_post_refuses_bad_posts_without_asking_user_service() {
         let users = ScriptedUsers::with_users(3);
@@ -590,7 +625,9 @@ mod step_4 {
             .await
             .expect("280 characters is allowed, however many bytes they take");
     }
+    // ANCHOR_END: create_post_refuses_bad_posts_without_asking_user_service
 
+    // ANCHOR: an_unknown_author_is_failed_precondition_and_nothing_is_stored
     #[tokio::test(start_paused = true)]
     async fn an_unknown_author_is_failed_precondition_and_nothing_is_stored() {
         let users = ScriptedUsers::with_users(3);
@@ -605,7 +642,9 @@ mod step_4 {
         );
         assert!(feed.posts.is_empty());
     }
+    // ANCHOR_END: an_unknown_author_is_failed_precondition_and_nothing_is_stored
 
+    // ANCHOR: when_user_service_is_down_or_slow_create_post_fails_closed
     #[tokio::test(start_paused = true)]
     async fn when_user_service_is_down_or_slow_create_post_fails_closed() {
         let users = ScriptedUsers::with_users(3);
@@ -628,7 +667,9 @@ mod step_4 {
         );
         assert!(feed.posts.is_empty(), "an unchecked post is never stored");
     }
+    // ANCHOR_END: when_user_service_is_down_or_slow_create_post_fails_closed
 
+    // ANCHOR: credentials_are_checked_by_the_feed_and_refusals_passed_on
     #[tokio::test(start_paused = true)]
     async fn credentials_are_checked_by_the_feed_and_refusals_passed_on() {
         let users = ScriptedUsers::with_users(3);
@@ -656,6 +697,7 @@ mod step_4 {
             "UserService's refusal, not a degraded feed"
         );
     }
+    // ANCHOR_END: credentials_are_checked_by_the_feed_and_refusals_passed_on
 
     #[tokio::test(start_paused = true)]
     async fn get_feed_shows_the_newest_posts_with_their_authors() {
@@ -676,6 +718,7 @@ mod step_4 {
         );
     }
 
+    // ANCHOR: get_feed_limits
     #[tokio::test(start_paused = true)]
     async fn get_feed_limits() {
         let users = ScriptedUsers::with_users(3);
@@ -702,7 +745,9 @@ mod step_4 {
             "a page of 20 or of 100 posts by three authors costs three lookups"
         );
     }
+    // ANCHOR_END: get_feed_limits
 
+    // ANCHOR: when_user_service_is_down_get_feed_degrades
     #[tokio::test(start_paused = true)]
     async fn when_user_service_is_down_get_feed_degrades() {
         let users = ScriptedUsers::with_users(4);
@@ -720,7 +765,9 @@ mod step_4 {
         test_support::snapshot_settings()
             .bind(|| insta::assert_snapshot!("feed_degraded", render(&page)));
     }
+    // ANCHOR_END: when_user_service_is_down_get_feed_degrades
 
+    // ANCHOR: when_user_service_hangs_get_feed_answers_degraded_before_the_deadline
     #[tokio::test(start_paused = true)]
     async fn when_user_service_hangs_get_feed_answers_degraded_before_the_deadline() {
         let users = ScriptedUsers::with_users(3);
@@ -748,7 +795,9 @@ mod step_4 {
         assert!(page.degraded);
         assert_eq!(page.posts[0].author, Some(author(1)), "from the cache");
     }
+    // ANCHOR_END: when_user_service_hangs_get_feed_answers_degraded_before_the_deadline
 
+    // ANCHOR: the_request_id_is_echoed_and_forwarded
     #[tokio::test(start_paused = true)]
     async fn the_request_id_is_echoed_and_forwarded() {
         let users = ScriptedUsers::with_users(3);
@@ -795,7 +844,9 @@ mod step_4 {
             "a made id: {id:?}"
         );
     }
+    // ANCHOR_END: the_request_id_is_echoed_and_forwarded
 
+    // ANCHOR: the_feed_stays_serving_while_user_service_is_down
     #[tokio::test(start_paused = true)]
     async fn the_feed_stays_serving_while_user_service_is_down() {
         let users = ScriptedUsers::with_users(3);
@@ -818,6 +869,7 @@ mod step_4 {
             "a dependency's outage is not the feed's: it answers, degraded"
         );
     }
+    // ANCHOR_END: the_feed_stays_serving_while_user_service_is_down
 }
 
 mod end_to_end {
@@ -902,6 +954,7 @@ mod end_to_end {
             .collect()
     }
 
+    // ANCHOR: the_feed_uses_the_real_user_service_and_survives_its_outage
     #[tokio::test]
     async fn the_feed_uses_the_real_user_service_and_survives_its_outage() {
         let (users_addr, stop, task) = start_user_service("127.0.0.1:0".parse().unwrap()).await;
@@ -958,4 +1011,5 @@ mod end_to_end {
             .await
             .expect("stored once UserService is back");
     }
+    // ANCHOR_END: the_feed_uses_the_real_user_service_and_survives_its_outage
 }

@@ -7,6 +7,7 @@ use std::{
 
 use tokio::task::JoinSet;
 use tonic::{Status, transport::Channel};
+use tracing::Instrument;
 use workbook_proto::{
     feed::v1::Author,
     user::{GetUserRequest, user_service_client::UserServiceClient},
@@ -50,6 +51,10 @@ impl UserDirectory {
         self.cache.lock().expect("never poisoned").get(&id).cloned()
     }
 
+    fn forget(&self, id: i32) {
+        self.cache.lock().expect("never poisoned").remove(&id);
+    }
+
     fn remember(&self, author: &Author) {
         self.cache
             .lock()
@@ -59,7 +64,7 @@ impl UserDirectory {
 
     // ANCHOR: lookup
     /// Asks `UserService` for user `id` on behalf of the call `context` describes, and
-    /// remembers the answer.
+    /// remembers the answer (or, for a user that does not exist, forgets the old one).
     ///
     /// No budget left is `NoAnswer` with `DEADLINE_EXCEEDED`, and nothing is sent.
     pub async fn lookup(&self, context: &CallContext, id: i32) -> Result<Author, Failure> {
@@ -68,11 +73,17 @@ impl UserDirectory {
             .map_err(Failure::NoAnswer)?;
         // A client is a cheap handle to one shared connection; a call needs `&mut`.
         let mut client = self.client.clone();
-        let user = client
-            .get_user(request)
-            .await
-            .map_err(classify)?
-            .into_inner();
+        let user = match client.get_user(request).await {
+            Ok(response) => response.into_inner(),
+            Err(status) => {
+                let failure = classify(status);
+                if matches!(failure, Failure::NoSuchUser) {
+                    // Gone for good: never show its old name during a later outage.
+                    self.forget(id);
+                }
+                return Err(failure);
+            }
+        };
         let author = Author {
             id: user.id,
             name: user.name,
@@ -99,7 +110,9 @@ impl UserDirectory {
         let mut lookups = JoinSet::new();
         for id in distinct {
             let (directory, context) = (self.clone(), context.clone());
-            lookups.spawn(async move { (id, directory.lookup(&context, id).await) });
+            // In the call's span, so anything logged inside carries its request id.
+            lookups
+                .spawn(async move { (id, directory.lookup(&context, id).await) }.in_current_span());
         }
 
         let mut authors = Authors::default();
