@@ -8,8 +8,8 @@
 use std::{collections::BTreeSet, fs, path::Path};
 
 use workbook_checks::{
-    anchored, bank_questions, chapters, code_blocks, includes, labs, link_targets,
-    manifest_values, repo_root, test_sections,
+    anchored, bank_questions, chapters, code_blocks, includes, labs, link_targets, manifest_values,
+    repo_root, test_sections,
 };
 
 /// Collects every problem before failing, so one run lists them all.
@@ -423,7 +423,8 @@ fn the_question_bank_has_ten_answered_questions_per_chapter_with_red_flags_and_t
     let mut problems = Problems::default();
     let pages = bank_pages();
     if pages.is_empty() {
-        problems.add("no question-bank page (book/src/appendix-a*.md with `### Q` questions)".into());
+        problems
+            .add("no question-bank page (book/src/appendix-a*.md with `### Q` questions)".into());
     }
 
     // The questions that already end each chapter: the bank asks new ones.
@@ -645,7 +646,10 @@ mod parsers {
     #[test]
     fn test_sections_and_anchors_are_found() {
         let text = "## Lab 7\n### `slow_call`\nruns\n### Other\n";
-        assert_eq!(test_sections(text), [("slow_call".to_owned(), "runs\n".to_owned())]);
+        assert_eq!(
+            test_sections(text),
+            [("slow_call".to_owned(), "runs\n".to_owned())]
+        );
         let code = "a\n    // ANCHOR: t\n    fn t() {}\n    // ANCHOR_END: t\nb\n";
         assert_eq!(anchored(code, "t").as_deref(), Some("    fn t() {}\n"));
         assert_eq!(anchored(code, "u"), None);
