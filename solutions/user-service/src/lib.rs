@@ -5,7 +5,7 @@
 //! - [`limits`]: the status codes the gRPC specification asks for where tonic differs;
 //! - [`server`]: everything around it that a deployable server needs: health checking,
 //!   reflection, a bound address, graceful shutdown;
-//! - [`signal`]: Ctrl-C and SIGTERM, for the binaries' graceful shutdown.
+//! - [`signal`]: a binary's start-up line, and its graceful shutdown on Ctrl-C or SIGTERM.
 
 pub mod limits;
 pub mod server;
@@ -14,4 +14,4 @@ pub mod signal;
 
 pub use server::{ServerConfig, serve};
 pub use service::ReferenceUserService;
-pub use signal::shutdown_signal;
+pub use signal::{StopSignal, run_until_signal, shutdown_signal};

@@ -7,7 +7,6 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 use clap::Parser;
 use lab08::{BearerAuth, Role};
 use lab12::{FeedServer, PostStore, UserDirectory, serve};
-use tokio::net::TcpListener;
 use tonic::transport::Endpoint;
 
 /// Serves feed.v1.FeedService (plus grpc.health.v1 and reflection), asking a UserService
@@ -68,43 +67,9 @@ async fn main() -> std::process::ExitCode {
     });
     let feed = FeedServer::new(Arc::new(PostStore::new()), UserDirectory::new(user_service));
 
-    let listener = match TcpListener::bind(args.addr).await {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!(
-                "feed-service: cannot listen on {}: {error} (is another server using that port? try --addr 127.0.0.1:0)",
-                args.addr
-            );
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    let shutdown = user_service::shutdown_signal("feed-service");
-    match listener.local_addr() {
-        Ok(addr) => println!("feed-service listening on {addr}"),
-        Err(error) => println!("feed-service listening (address unknown: {error})"),
-    }
-
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = serve(listener, feed, auth, async {
-        let _ = stopped.await;
-    });
-    tokio::pin!(server);
-    let result = tokio::select! {
-        result = &mut server => result,
-        () = shutdown => {
-            let _ = stop.send(());
-            let grace = Duration::from_secs(args.shutdown_grace_secs);
-            tokio::time::timeout(grace, &mut server).await.unwrap_or(Ok(()))
-        }
-    };
-    match result {
-        Ok(()) => {
-            println!("feed-service stopped");
-            std::process::ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("feed-service: {error}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    let grace = Duration::from_secs(args.shutdown_grace_secs);
+    user_service::run_until_signal("feed-service", args.addr, grace, |listener, stop| {
+        serve(listener, feed, auth, stop)
+    })
+    .await
 }

@@ -5,7 +5,6 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::Parser;
-use tokio::net::TcpListener;
 use user_service::{ServerConfig, serve};
 
 /// Serves the workbook's UserService (plus grpc.health.v1 and server reflection).
@@ -73,59 +72,14 @@ async fn main() -> std::process::ExitCode {
         }
     });
 
-    let listener = match TcpListener::bind(args.addr).await {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!(
-                "user-service: cannot listen on {}: {error} (is another server using that port? try --addr 127.0.0.1:0)",
-                args.addr
-            );
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    // Signal handlers first, so that once the start-up line is out a SIGTERM is graceful.
-    let shutdown = user_service::shutdown_signal("user-service");
-    // The one start-up line: scripts and tests read the bound address from it.
-    match listener.local_addr() {
-        Ok(addr) => println!("user-service listening on {addr}"),
-        Err(error) => println!("user-service listening (address unknown: {error})"),
-    }
-
     let config = ServerConfig {
         seed_users: args.seed_users,
         tls,
         auth,
     };
-    // Graceful shutdown stops accepting calls, sends HTTP/2 GOAWAY and waits for calls in
-    // flight, and for each client to acknowledge. A stuck call or an unresponsive client
-    // would make it wait forever, so the wait is bounded, as orchestrators bound it too.
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = serve(listener, config, async {
-        let _ = stopped.await;
-    });
-    tokio::pin!(server);
-    let result = tokio::select! {
-        result = &mut server => result,
-        () = shutdown => {
-            let _ = stop.send(());
-            let grace = Duration::from_secs(args.shutdown_grace_secs);
-            match tokio::time::timeout(grace, &mut server).await {
-                Ok(result) => result,
-                Err(_) => {
-                    eprintln!("user-service: calls still in flight after {grace:?}; stopping anyway");
-                    Ok(())
-                }
-            }
-        }
-    };
-    match result {
-        Ok(()) => {
-            println!("user-service stopped");
-            std::process::ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("user-service: {error}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    let grace = Duration::from_secs(args.shutdown_grace_secs);
+    user_service::run_until_signal("user-service", args.addr, grace, |listener, stop| {
+        serve(listener, config, stop)
+    })
+    .await
 }
