@@ -7,8 +7,6 @@
 //! downstream request from it: the deadline shrinks by what has been spent, the caller's
 //! credentials and request id travel along, and nothing else does.
 
-use std::time::Duration;
-
 use lab07::{DEFAULT_DOWNSTREAM_DEADLINE, PROPAGATION_MARGIN, remaining_budget};
 use tokio::time::Instant;
 use tonic::{
@@ -91,16 +89,15 @@ impl CallContext {
             forwarded.set_sensitive(true);
             metadata.insert(AUTHORIZATION, forwarded);
         }
-        let request_id = MetadataValue::try_from(self.request_id.as_str())
-            .expect("request ids are checked or generated as visible ASCII");
-        metadata.insert(REQUEST_ID, request_id);
+        metadata.insert(REQUEST_ID, self.request_id_value());
         Ok(request)
     }
     // ANCHOR_END: downstream
 
-    /// How long the caller will still wait.
-    pub fn remaining(&self) -> Duration {
-        self.deadline.saturating_duration_since(Instant::now())
+    /// The request id as a metadata value, for a request or a response.
+    pub fn request_id_value(&self) -> AsciiMetadataValue {
+        MetadataValue::try_from(self.request_id.as_str())
+            .expect("request ids are checked or generated as visible ASCII")
     }
 }
 

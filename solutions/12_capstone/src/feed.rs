@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use lab08::Role;
-use tonic::{Request, Response, Status, metadata::MetadataValue};
+use tonic::{Request, Response, Status};
 use tracing::Instrument;
 use workbook_proto::feed::v1::{
     CreatePostRequest, GetFeedRequest, GetFeedResponse, Post, feed_service_server::FeedService,
@@ -42,8 +42,7 @@ pub fn with_request_id<T>(
     context: &CallContext,
     result: Result<T, Status>,
 ) -> Result<Response<T>, Status> {
-    let id = MetadataValue::try_from(context.request_id.as_str())
-        .expect("request ids are checked or generated as visible ASCII");
+    let id = context.request_id_value();
     match result {
         Ok(message) => {
             let mut response = Response::new(message);
