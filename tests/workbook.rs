@@ -298,14 +298,7 @@ fn every_include_in_the_book_resolves_to_a_file_and_anchor() {
             else {
                 continue;
             };
-            let starts = content.contains(&format!("ANCHOR: {anchor}\n"))
-                || content
-                    .lines()
-                    .any(|l| l.trim_end().ends_with(&format!("ANCHOR: {anchor}")));
-            let ends = content
-                .lines()
-                .any(|l| l.trim_end().ends_with(&format!("ANCHOR_END: {anchor}")));
-            if !starts || !ends {
+            if anchored(&content, &anchor).is_none() {
                 problems.add(format!(
                     "{file}: includes {}:{anchor}, but that file has no ANCHOR/ANCHOR_END pair named {anchor}",
                     include.path
